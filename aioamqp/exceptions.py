@@ -1,0 +1,112 @@
+"""Every exception aioamqp raises. Names and base classes of aioamqp 0.15 are kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AioamqpException(Exception):
+    """Base of every aioamqp exception."""
+
+
+class ConfigurationError(AioamqpException):
+    """A connection or channel option is invalid."""
+
+
+class AmqpClosedConnection(AioamqpException):
+    """The connection is closed: by us, by the broker (code and text set) or by a failure."""
+
+    def __init__(self, message: str = "connection closed", reply_code: int = 0, reply_text: str = ""):
+        super().__init__(message)
+        self.reply_code = reply_code
+        self.reply_text = reply_text
+
+
+class SynchronizationError(AioamqpException):
+    """A reply arrived that no request was waiting for."""
+
+
+class EmptyQueue(AioamqpException):
+    """basic_get found no message."""
+
+
+class NoChannelAvailable(AioamqpException):
+    """Every channel id up to channel_max is in use."""
+
+
+class ChannelClosed(AioamqpException):
+    """The channel is closed, by us or by the broker (code and message set)."""
+
+    def __init__(self, code: int = 0, message: str = "Channel is closed", frame: Any = None):
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+        self.frame = frame
+
+
+class DuplicateConsumerTag(AioamqpException):
+    """A consumer with this tag already exists on the channel."""
+
+
+class ConsumerCancelled(AioamqpException):
+    """The broker cancelled the consumer."""
+
+
+class PublishFailed(AioamqpException):
+    """The broker nacked a published message (publisher confirms)."""
+
+    def __init__(self, delivery_tag: int):
+        super().__init__(delivery_tag)
+        self.delivery_tag = delivery_tag
+
+
+# Bad input: raised before any byte reaches the wire.
+
+
+class FieldEncodeError(AioamqpException, ValueError):
+    """A value cannot be encoded into its AMQP field."""
+
+
+class ShortStrTooLong(FieldEncodeError):
+    """A short string is longer than 255 UTF-8 bytes."""
+
+
+class IntegerOutOfRange(FieldEncodeError, TypeError):
+    """An integer does not fit its field's wire type (a TypeError, as aioamqp users catch)."""
+
+
+class UnsupportedFieldType(FieldEncodeError, TypeError):
+    """A field-table value has a type AMQP cannot carry."""
+
+
+# Bad data from the peer.
+
+
+class AmqpProtocolError(AioamqpException):
+    """The peer sent bytes that break the protocol; reply_code is the spec's code for it."""
+
+    reply_code = 505
+
+
+class FrameError(AmqpProtocolError):
+    """Malformed frame: bad frame-end octet, or a frame over frame_max."""
+
+    reply_code = 501
+
+
+class AmqpDecodeError(AmqpProtocolError):
+    """Method or property arguments are truncated or corrupt."""
+
+    reply_code = 502
+
+
+class CommandInvalid(AmqpProtocolError):
+    """Unknown class or method."""
+
+    reply_code = 503
+
+
+class UnexpectedFrame(AmqpProtocolError):
+    """A frame arrived where the protocol does not allow it."""
+
+    reply_code = 505
