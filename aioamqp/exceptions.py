@@ -79,6 +79,10 @@ class UnsupportedFieldType(FieldEncodeError, TypeError):
     """A field-table value has a type AMQP cannot carry."""
 
 
+class UnknownProperty(FieldEncodeError, TypeError):
+    """A message property name that the content class does not have."""
+
+
 # Bad data from the peer.
 
 

@@ -1,0 +1,325 @@
+# generated from spec/amqp0-9-1.xml by codegen; do not edit
+"""Channel coroutines for the client-sent methods, with aioamqp's argument names and order."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any, Mapping
+
+from . import methods
+
+
+class ChannelMethods:
+    """Builds each method and hands it to the channel's _rpc (synchronous) or _write_method."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        async def _rpc(
+            self, method: methods.Method, *, no_wait: bool = False, timeout: float | None = None
+        ) -> Any: ...
+
+        async def _write_method(self, method: methods.Method) -> None: ...
+
+    async def open(
+        self,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send channel.open and wait for channel.open-ok."""
+        method = methods.ChannelOpen()
+        await self._rpc(method, timeout=timeout)
+        return True
+
+    async def flow(
+        self,
+        active: bool = False,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
+        """Send channel.flow and wait for channel.flow-ok."""
+        method = methods.ChannelFlow(active)
+        reply = await self._rpc(method, timeout=timeout)
+        if reply is None:
+            return None
+        return {"active": reply.active}
+
+    async def close(
+        self,
+        reply_code: int = 0,
+        reply_text: str = "",
+        class_id: int = 0,
+        method_id: int = 0,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send channel.close and wait for channel.close-ok."""
+        method = methods.ChannelClose(reply_code, reply_text, class_id, method_id)
+        await self._rpc(method, timeout=timeout)
+        return True
+
+    async def exchange_declare(
+        self,
+        exchange_name: str = "",
+        type_name: str = "direct",
+        passive: bool = False,
+        durable: bool = False,
+        auto_delete: bool = False,
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        *,
+        internal: bool = False,
+    ) -> bool:
+        """Send exchange.declare and wait for exchange.declare-ok."""
+        method = methods.ExchangeDeclare(
+            exchange_name, type_name, passive, durable, auto_delete, internal, no_wait, arguments
+        )
+        await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return True
+
+    async def exchange_delete(
+        self,
+        exchange_name: str = "",
+        if_unused: bool = False,
+        no_wait: bool = False,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send exchange.delete and wait for exchange.delete-ok."""
+        method = methods.ExchangeDelete(exchange_name, if_unused, no_wait)
+        await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return True
+
+    async def exchange_bind(
+        self,
+        exchange_destination: str = "",
+        exchange_source: str = "",
+        routing_key: str = "",
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send exchange.bind and wait for exchange.bind-ok."""
+        method = methods.ExchangeBind(
+            exchange_destination, exchange_source, routing_key, no_wait, arguments
+        )
+        await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return True
+
+    async def exchange_unbind(
+        self,
+        exchange_destination: str = "",
+        exchange_source: str = "",
+        routing_key: str = "",
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send exchange.unbind and wait for exchange.unbind-ok."""
+        method = methods.ExchangeUnbind(
+            exchange_destination, exchange_source, routing_key, no_wait, arguments
+        )
+        await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return True
+
+    async def queue_declare(
+        self,
+        queue_name: str = "",
+        passive: bool = False,
+        durable: bool = False,
+        exclusive: bool = False,
+        auto_delete: bool = False,
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
+        """Send queue.declare and wait for queue.declare-ok."""
+        method = methods.QueueDeclare(
+            queue_name, passive, durable, exclusive, auto_delete, no_wait, arguments
+        )
+        reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        if reply is None:
+            return None
+        return {
+            "queue": reply.queue_name,
+            "message_count": reply.message_count,
+            "consumer_count": reply.consumer_count,
+        }
+
+    async def queue_bind(
+        self,
+        queue_name: str = "",
+        exchange_name: str = "",
+        routing_key: str = "",
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send queue.bind and wait for queue.bind-ok."""
+        method = methods.QueueBind(queue_name, exchange_name, routing_key, no_wait, arguments)
+        await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return True
+
+    async def queue_unbind(
+        self,
+        queue_name: str = "",
+        exchange_name: str = "",
+        routing_key: str = "",
+        arguments: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send queue.unbind and wait for queue.unbind-ok."""
+        method = methods.QueueUnbind(queue_name, exchange_name, routing_key, arguments)
+        await self._rpc(method, timeout=timeout)
+        return True
+
+    async def queue_purge(
+        self,
+        queue_name: str = "",
+        no_wait: bool = False,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
+        """Send queue.purge and wait for queue.purge-ok."""
+        method = methods.QueuePurge(queue_name, no_wait)
+        reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        if reply is None:
+            return None
+        return {"message_count": reply.message_count}
+
+    async def queue_delete(
+        self,
+        queue_name: str = "",
+        if_unused: bool = False,
+        if_empty: bool = False,
+        no_wait: bool = False,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
+        """Send queue.delete and wait for queue.delete-ok."""
+        method = methods.QueueDelete(queue_name, if_unused, if_empty, no_wait)
+        reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        if reply is None:
+            return None
+        return {"message_count": reply.message_count}
+
+    async def basic_qos(
+        self,
+        prefetch_size: int = 0,
+        prefetch_count: int = 0,
+        connection_global: bool = False,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send basic.qos and wait for basic.qos-ok."""
+        method = methods.BasicQos(prefetch_size, prefetch_count, connection_global)
+        await self._rpc(method, timeout=timeout)
+        return True
+
+    async def basic_consume(
+        self,
+        queue_name: str = "",
+        consumer_tag: str = "",
+        no_local: bool = False,
+        no_ack: bool = False,
+        exclusive: bool = False,
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
+        """Send basic.consume and wait for basic.consume-ok."""
+        method = methods.BasicConsume(
+            queue_name, consumer_tag, no_local, no_ack, exclusive, no_wait, arguments
+        )
+        reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        if reply is None:
+            return None
+        return {"consumer_tag": reply.consumer_tag}
+
+    async def basic_cancel(
+        self,
+        consumer_tag: str = "",
+        no_wait: bool = False,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
+        """Send basic.cancel and wait for basic.cancel-ok."""
+        method = methods.BasicCancel(consumer_tag, no_wait)
+        reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        if reply is None:
+            return None
+        return {"consumer_tag": reply.consumer_tag}
+
+    async def basic_client_ack(
+        self,
+        delivery_tag: int = 0,
+        multiple: bool = False,
+    ) -> None:
+        """Send basic.ack; the broker does not reply."""
+        await self._write_method(methods.BasicAck(delivery_tag, multiple))
+
+    async def basic_reject(
+        self,
+        delivery_tag: int = 0,
+        requeue: bool = False,
+    ) -> None:
+        """Send basic.reject; the broker does not reply."""
+        await self._write_method(methods.BasicReject(delivery_tag, requeue))
+
+    async def basic_recover_async(
+        self,
+        requeue: bool = True,
+    ) -> None:
+        """Send basic.recover-async; the broker does not reply."""
+        await self._write_method(methods.BasicRecoverAsync(requeue))
+
+    async def basic_recover(
+        self,
+        requeue: bool = True,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send basic.recover and wait for basic.recover-ok."""
+        method = methods.BasicRecover(requeue)
+        await self._rpc(method, timeout=timeout)
+        return True
+
+    async def basic_client_nack(
+        self,
+        delivery_tag: int = 0,
+        multiple: bool = False,
+        requeue: bool = True,
+    ) -> None:
+        """Send basic.nack; the broker does not reply."""
+        await self._write_method(methods.BasicNack(delivery_tag, multiple, requeue))
+
+    async def tx_select(
+        self,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send tx.select and wait for tx.select-ok."""
+        method = methods.TxSelect()
+        await self._rpc(method, timeout=timeout)
+        return True
+
+    async def tx_commit(
+        self,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send tx.commit and wait for tx.commit-ok."""
+        method = methods.TxCommit()
+        await self._rpc(method, timeout=timeout)
+        return True
+
+    async def tx_rollback(
+        self,
+        timeout: float | None = None,
+    ) -> bool:
+        """Send tx.rollback and wait for tx.rollback-ok."""
+        method = methods.TxRollback()
+        await self._rpc(method, timeout=timeout)
+        return True
+
+    async def confirm_select(
+        self,
+        timeout: float | None = None,
+        *,
+        no_wait: bool = False,
+    ) -> bool:
+        """Send confirm.select and wait for confirm.select-ok."""
+        method = methods.ConfirmSelect(no_wait)
+        await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return True

@@ -1,0 +1,2804 @@
+# generated from spec/amqp0-9-1.xml by codegen; do not edit
+"""One class per AMQP method, each with its own specialised encoder and decoder."""
+
+from __future__ import annotations
+
+import datetime
+import struct
+from typing import Any, ClassVar, Mapping
+
+from aioamqp.exceptions import AmqpDecodeError, IntegerOutOfRange
+from aioamqp.wire import (
+    decode_longstr,
+    decode_table,
+    encode_longstr,
+    encode_shortstr,
+    encode_table,
+)
+
+Buffer = bytes | bytearray | memoryview
+
+_S_B = struct.Struct(">B")
+_S_BB = struct.Struct(">BB")
+_S_H = struct.Struct(">H")
+_S_HH = struct.Struct(">HH")
+_S_HHB = struct.Struct(">HHB")
+_S_HHBB = struct.Struct(">HHBB")
+_S_HHH = struct.Struct(">HHH")
+_S_HHHIH = struct.Struct(">HHHIH")
+_S_HHI = struct.Struct(">HHI")
+_S_HHIHB = struct.Struct(">HHIHB")
+_S_HHQB = struct.Struct(">HHQB")
+_S_HIH = struct.Struct(">HIH")
+_S_I = struct.Struct(">I")
+_S_IHB = struct.Struct(">IHB")
+_S_II = struct.Struct(">II")
+_S_QB = struct.Struct(">QB")
+
+
+class Method:
+    """Common behaviour; each subclass carries its own ids, fields and codec."""
+
+    __slots__: ClassVar[tuple[str, ...]] = ()
+    CLASS_ID: ClassVar[int]
+    METHOD_ID: ClassVar[int]
+    INDEX: ClassVar[int]
+    NAME: ClassVar[str]
+    SYNCHRONOUS: ClassVar[bool]
+    RESPONSES: ClassVar[tuple[int, ...]]
+    HAS_CONTENT: ClassVar[bool]
+
+    def encode(self) -> bytes:
+        raise NotImplementedError
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> Method:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and all(
+            getattr(self, name) == getattr(other, name) for name in self.__slots__
+        )
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"<{self.NAME} {args}>"
+
+
+def _truncated(name: str) -> AmqpDecodeError:
+    return AmqpDecodeError(f"{name}: truncated or corrupt arguments")
+
+
+class ConnectionStart(Method):
+    """connection.start"""
+
+    __slots__ = (
+        "version_major",
+        "version_minor",
+        "server_properties",
+        "mechanisms",
+        "locales",
+    )
+    CLASS_ID = 10
+    METHOD_ID = 10
+    INDEX = 655370
+    NAME = "connection.start"
+    SYNCHRONOUS = True
+    RESPONSES = (655371,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        version_major: int = 0,
+        version_minor: int = 0,
+        server_properties: Mapping[str, Any] | None = None,
+        mechanisms: bytes | str = b"",
+        locales: bytes | str = b"",
+    ) -> None:
+        self.version_major = version_major
+        self.version_minor = version_minor
+        self.server_properties = server_properties
+        self.mechanisms = mechanisms
+        self.locales = locales
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                _S_HHBB.pack(10, 10, self.version_major, self.version_minor)
+                + encode_table(self.server_properties)
+                + encode_longstr(self.mechanisms)
+                + encode_longstr(self.locales)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"connection.start: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionStart:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.version_major, self.version_minor = _S_BB.unpack_from(buf, offset)
+            offset += 2
+            self.server_properties, offset = decode_table(buf, offset)
+            self.mechanisms, offset = decode_longstr(buf, offset)
+            self.locales, offset = decode_longstr(buf, offset)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConnectionStartOk(Method):
+    """connection.start-ok"""
+
+    __slots__ = (
+        "client_properties",
+        "mechanism",
+        "response",
+        "locale",
+    )
+    CLASS_ID = 10
+    METHOD_ID = 11
+    INDEX = 655371
+    NAME = "connection.start-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        client_properties: Mapping[str, Any] | None = None,
+        mechanism: str = "",
+        response: bytes | str = b"",
+        locale: str = "",
+    ) -> None:
+        self.client_properties = client_properties
+        self.mechanism = mechanism
+        self.response = response
+        self.locale = locale
+
+    def encode(self) -> bytes:
+        return (
+            b"\x00\x0a\x00\x0b"
+            + encode_table(self.client_properties)
+            + encode_shortstr(self.mechanism)
+            + encode_longstr(self.response)
+            + encode_shortstr(self.locale)
+        )
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionStartOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.client_properties, offset = decode_table(buf, offset)
+            end = offset + 1 + buf[offset]
+            self.mechanism = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            self.response, offset = decode_longstr(buf, offset)
+            end = offset + 1 + buf[offset]
+            self.locale = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConnectionSecure(Method):
+    """connection.secure"""
+
+    __slots__ = ("challenge",)
+    CLASS_ID = 10
+    METHOD_ID = 20
+    INDEX = 655380
+    NAME = "connection.secure"
+    SYNCHRONOUS = True
+    RESPONSES = (655381,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        challenge: bytes | str = b"",
+    ) -> None:
+        self.challenge = challenge
+
+    def encode(self) -> bytes:
+        return b"\x00\x0a\x00\x14" + encode_longstr(self.challenge)
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionSecure:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.challenge, offset = decode_longstr(buf, offset)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConnectionSecureOk(Method):
+    """connection.secure-ok"""
+
+    __slots__ = ("response",)
+    CLASS_ID = 10
+    METHOD_ID = 21
+    INDEX = 655381
+    NAME = "connection.secure-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        response: bytes | str = b"",
+    ) -> None:
+        self.response = response
+
+    def encode(self) -> bytes:
+        return b"\x00\x0a\x00\x15" + encode_longstr(self.response)
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionSecureOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.response, offset = decode_longstr(buf, offset)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConnectionTune(Method):
+    """connection.tune"""
+
+    __slots__ = (
+        "channel_max",
+        "frame_max",
+        "heartbeat",
+    )
+    CLASS_ID = 10
+    METHOD_ID = 30
+    INDEX = 655390
+    NAME = "connection.tune"
+    SYNCHRONOUS = True
+    RESPONSES = (655391,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        channel_max: int = 0,
+        frame_max: int = 0,
+        heartbeat: int = 0,
+    ) -> None:
+        self.channel_max = channel_max
+        self.frame_max = frame_max
+        self.heartbeat = heartbeat
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHHIH.pack(10, 30, self.channel_max, self.frame_max, self.heartbeat)
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"connection.tune: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionTune:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset)
+            offset += 8
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConnectionTuneOk(Method):
+    """connection.tune-ok"""
+
+    __slots__ = (
+        "channel_max",
+        "frame_max",
+        "heartbeat",
+    )
+    CLASS_ID = 10
+    METHOD_ID = 31
+    INDEX = 655391
+    NAME = "connection.tune-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        channel_max: int = 0,
+        frame_max: int = 0,
+        heartbeat: int = 0,
+    ) -> None:
+        self.channel_max = channel_max
+        self.frame_max = frame_max
+        self.heartbeat = heartbeat
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHHIH.pack(10, 31, self.channel_max, self.frame_max, self.heartbeat)
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"connection.tune-ok: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionTuneOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset)
+            offset += 8
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConnectionOpen(Method):
+    """connection.open"""
+
+    __slots__ = ("virtual_host",)
+    CLASS_ID = 10
+    METHOD_ID = 40
+    INDEX = 655400
+    NAME = "connection.open"
+    SYNCHRONOUS = True
+    RESPONSES = (655401,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        virtual_host: str = "",
+    ) -> None:
+        self.virtual_host = virtual_host
+
+    def encode(self) -> bytes:
+        return b"\x00\x0a\x00\x28" + encode_shortstr(self.virtual_host) + b"\x00\x00"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionOpen:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            end = offset + 1 + buf[offset]
+            self.virtual_host = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            offset += 1 + buf[offset]
+            _bits0 = buf[offset]
+            offset += 1
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConnectionOpenOk(Method):
+    """connection.open-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 10
+    METHOD_ID = 41
+    INDEX = 655401
+    NAME = "connection.open-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x0a\x00\x29\x00"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionOpenOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 1 + buf[offset]
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConnectionClose(Method):
+    """connection.close"""
+
+    __slots__ = (
+        "reply_code",
+        "reply_text",
+        "class_id",
+        "method_id",
+    )
+    CLASS_ID = 10
+    METHOD_ID = 50
+    INDEX = 655410
+    NAME = "connection.close"
+    SYNCHRONOUS = True
+    RESPONSES = (655411,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        reply_code: int = 0,
+        reply_text: str = "",
+        class_id: int = 0,
+        method_id: int = 0,
+    ) -> None:
+        self.reply_code = reply_code
+        self.reply_text = reply_text
+        self.class_id = class_id
+        self.method_id = method_id
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                _S_HHH.pack(10, 50, self.reply_code)
+                + encode_shortstr(self.reply_text)
+                + _S_HH.pack(self.class_id, self.method_id)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"connection.close: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionClose:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            (self.reply_code,) = _S_H.unpack_from(buf, offset)
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.reply_text = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
+            offset += 4
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConnectionCloseOk(Method):
+    """connection.close-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 10
+    METHOD_ID = 51
+    INDEX = 655411
+    NAME = "connection.close-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x0a\x00\x33"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionCloseOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class ConnectionBlocked(Method):
+    """connection.blocked"""
+
+    __slots__ = ("reason",)
+    CLASS_ID = 10
+    METHOD_ID = 60
+    INDEX = 655420
+    NAME = "connection.blocked"
+    SYNCHRONOUS = False
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        reason: str = "",
+    ) -> None:
+        self.reason = reason
+
+    def encode(self) -> bytes:
+        return b"\x00\x0a\x00\x3c" + encode_shortstr(self.reason)
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionBlocked:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            end = offset + 1 + buf[offset]
+            self.reason = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConnectionUnblocked(Method):
+    """connection.unblocked"""
+
+    __slots__ = ()
+    CLASS_ID = 10
+    METHOD_ID = 61
+    INDEX = 655421
+    NAME = "connection.unblocked"
+    SYNCHRONOUS = False
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x0a\x00\x3d"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionUnblocked:
+        self = cls.__new__(cls)
+        return self
+
+
+class ConnectionUpdateSecret(Method):
+    """connection.update-secret"""
+
+    __slots__ = (
+        "new_secret",
+        "reason",
+    )
+    CLASS_ID = 10
+    METHOD_ID = 70
+    INDEX = 655430
+    NAME = "connection.update-secret"
+    SYNCHRONOUS = True
+    RESPONSES = (655431,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        new_secret: bytes | str = b"",
+        reason: str = "",
+    ) -> None:
+        self.new_secret = new_secret
+        self.reason = reason
+
+    def encode(self) -> bytes:
+        return b"\x00\x0a\x00\x46" + encode_longstr(self.new_secret) + encode_shortstr(self.reason)
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionUpdateSecret:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.new_secret, offset = decode_longstr(buf, offset)
+            end = offset + 1 + buf[offset]
+            self.reason = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConnectionUpdateSecretOk(Method):
+    """connection.update-secret-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 10
+    METHOD_ID = 71
+    INDEX = 655431
+    NAME = "connection.update-secret-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x0a\x00\x47"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConnectionUpdateSecretOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class ChannelOpen(Method):
+    """channel.open"""
+
+    __slots__ = ()
+    CLASS_ID = 20
+    METHOD_ID = 10
+    INDEX = 1310730
+    NAME = "channel.open"
+    SYNCHRONOUS = True
+    RESPONSES = (1310731,)
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x14\x00\x0a\x00"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ChannelOpen:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 1 + buf[offset]
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ChannelOpenOk(Method):
+    """channel.open-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 20
+    METHOD_ID = 11
+    INDEX = 1310731
+    NAME = "channel.open-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x14\x00\x0b\x00\x00\x00\x00"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ChannelOpenOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            _, offset = decode_longstr(buf, offset)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ChannelFlow(Method):
+    """channel.flow"""
+
+    __slots__ = ("active",)
+    CLASS_ID = 20
+    METHOD_ID = 20
+    INDEX = 1310740
+    NAME = "channel.flow"
+    SYNCHRONOUS = True
+    RESPONSES = (1310741,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        active: bool = False,
+    ) -> None:
+        self.active = active
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHB.pack(20, 20, (1 if self.active else 0))
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"channel.flow: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ChannelFlow:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            _bits0 = buf[offset]
+            offset += 1
+            self.active = _bits0 & 1 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ChannelFlowOk(Method):
+    """channel.flow-ok"""
+
+    __slots__ = ("active",)
+    CLASS_ID = 20
+    METHOD_ID = 21
+    INDEX = 1310741
+    NAME = "channel.flow-ok"
+    SYNCHRONOUS = False
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        active: bool = False,
+    ) -> None:
+        self.active = active
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHB.pack(20, 21, (1 if self.active else 0))
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"channel.flow-ok: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ChannelFlowOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            _bits0 = buf[offset]
+            offset += 1
+            self.active = _bits0 & 1 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ChannelClose(Method):
+    """channel.close"""
+
+    __slots__ = (
+        "reply_code",
+        "reply_text",
+        "class_id",
+        "method_id",
+    )
+    CLASS_ID = 20
+    METHOD_ID = 40
+    INDEX = 1310760
+    NAME = "channel.close"
+    SYNCHRONOUS = True
+    RESPONSES = (1310761,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        reply_code: int = 0,
+        reply_text: str = "",
+        class_id: int = 0,
+        method_id: int = 0,
+    ) -> None:
+        self.reply_code = reply_code
+        self.reply_text = reply_text
+        self.class_id = class_id
+        self.method_id = method_id
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                _S_HHH.pack(20, 40, self.reply_code)
+                + encode_shortstr(self.reply_text)
+                + _S_HH.pack(self.class_id, self.method_id)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"channel.close: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ChannelClose:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            (self.reply_code,) = _S_H.unpack_from(buf, offset)
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.reply_text = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
+            offset += 4
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ChannelCloseOk(Method):
+    """channel.close-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 20
+    METHOD_ID = 41
+    INDEX = 1310761
+    NAME = "channel.close-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x14\x00\x29"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ChannelCloseOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class ExchangeDeclare(Method):
+    """exchange.declare"""
+
+    __slots__ = (
+        "exchange_name",
+        "type_name",
+        "passive",
+        "durable",
+        "auto_delete",
+        "internal",
+        "no_wait",
+        "arguments",
+    )
+    CLASS_ID = 40
+    METHOD_ID = 10
+    INDEX = 2621450
+    NAME = "exchange.declare"
+    SYNCHRONOUS = True
+    RESPONSES = (2621451,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        exchange_name: str = "",
+        type_name: str = "direct",
+        passive: bool = False,
+        durable: bool = False,
+        auto_delete: bool = False,
+        internal: bool = False,
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.exchange_name = exchange_name
+        self.type_name = type_name
+        self.passive = passive
+        self.durable = durable
+        self.auto_delete = auto_delete
+        self.internal = internal
+        self.no_wait = no_wait
+        self.arguments = arguments
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x28\x00\x0a\x00\x00"
+                + encode_shortstr(self.exchange_name)
+                + encode_shortstr(self.type_name)
+                + _S_B.pack(
+                    (1 if self.passive else 0)
+                    | (2 if self.durable else 0)
+                    | (4 if self.auto_delete else 0)
+                    | (8 if self.internal else 0)
+                    | (16 if self.no_wait else 0)
+                )
+                + encode_table(self.arguments)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"exchange.declare: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ExchangeDeclare:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.type_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.passive = _bits0 & 1 != 0
+            self.durable = _bits0 & 2 != 0
+            self.auto_delete = _bits0 & 4 != 0
+            self.internal = _bits0 & 8 != 0
+            self.no_wait = _bits0 & 16 != 0
+            self.arguments, offset = decode_table(buf, offset)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ExchangeDeclareOk(Method):
+    """exchange.declare-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 40
+    METHOD_ID = 11
+    INDEX = 2621451
+    NAME = "exchange.declare-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x28\x00\x0b"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ExchangeDeclareOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class ExchangeDelete(Method):
+    """exchange.delete"""
+
+    __slots__ = (
+        "exchange_name",
+        "if_unused",
+        "no_wait",
+    )
+    CLASS_ID = 40
+    METHOD_ID = 20
+    INDEX = 2621460
+    NAME = "exchange.delete"
+    SYNCHRONOUS = True
+    RESPONSES = (2621461,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        exchange_name: str = "",
+        if_unused: bool = False,
+        no_wait: bool = False,
+    ) -> None:
+        self.exchange_name = exchange_name
+        self.if_unused = if_unused
+        self.no_wait = no_wait
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x28\x00\x14\x00\x00"
+                + encode_shortstr(self.exchange_name)
+                + _S_B.pack((1 if self.if_unused else 0) | (2 if self.no_wait else 0))
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"exchange.delete: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ExchangeDelete:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.if_unused = _bits0 & 1 != 0
+            self.no_wait = _bits0 & 2 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ExchangeDeleteOk(Method):
+    """exchange.delete-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 40
+    METHOD_ID = 21
+    INDEX = 2621461
+    NAME = "exchange.delete-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x28\x00\x15"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ExchangeDeleteOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class ExchangeBind(Method):
+    """exchange.bind"""
+
+    __slots__ = (
+        "exchange_destination",
+        "exchange_source",
+        "routing_key",
+        "no_wait",
+        "arguments",
+    )
+    CLASS_ID = 40
+    METHOD_ID = 30
+    INDEX = 2621470
+    NAME = "exchange.bind"
+    SYNCHRONOUS = True
+    RESPONSES = (2621471,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        exchange_destination: str = "",
+        exchange_source: str = "",
+        routing_key: str = "",
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.exchange_destination = exchange_destination
+        self.exchange_source = exchange_source
+        self.routing_key = routing_key
+        self.no_wait = no_wait
+        self.arguments = arguments
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x28\x00\x1e\x00\x00"
+                + encode_shortstr(self.exchange_destination)
+                + encode_shortstr(self.exchange_source)
+                + encode_shortstr(self.routing_key)
+                + _S_B.pack((1 if self.no_wait else 0))
+                + encode_table(self.arguments)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"exchange.bind: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ExchangeBind:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.exchange_destination = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.exchange_source = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.no_wait = _bits0 & 1 != 0
+            self.arguments, offset = decode_table(buf, offset)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ExchangeBindOk(Method):
+    """exchange.bind-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 40
+    METHOD_ID = 31
+    INDEX = 2621471
+    NAME = "exchange.bind-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x28\x00\x1f"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ExchangeBindOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class ExchangeUnbind(Method):
+    """exchange.unbind"""
+
+    __slots__ = (
+        "exchange_destination",
+        "exchange_source",
+        "routing_key",
+        "no_wait",
+        "arguments",
+    )
+    CLASS_ID = 40
+    METHOD_ID = 40
+    INDEX = 2621480
+    NAME = "exchange.unbind"
+    SYNCHRONOUS = True
+    RESPONSES = (2621491,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        exchange_destination: str = "",
+        exchange_source: str = "",
+        routing_key: str = "",
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.exchange_destination = exchange_destination
+        self.exchange_source = exchange_source
+        self.routing_key = routing_key
+        self.no_wait = no_wait
+        self.arguments = arguments
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x28\x00\x28\x00\x00"
+                + encode_shortstr(self.exchange_destination)
+                + encode_shortstr(self.exchange_source)
+                + encode_shortstr(self.routing_key)
+                + _S_B.pack((1 if self.no_wait else 0))
+                + encode_table(self.arguments)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"exchange.unbind: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ExchangeUnbind:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.exchange_destination = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.exchange_source = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.no_wait = _bits0 & 1 != 0
+            self.arguments, offset = decode_table(buf, offset)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ExchangeUnbindOk(Method):
+    """exchange.unbind-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 40
+    METHOD_ID = 51
+    INDEX = 2621491
+    NAME = "exchange.unbind-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x28\x00\x33"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ExchangeUnbindOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class QueueDeclare(Method):
+    """queue.declare"""
+
+    __slots__ = (
+        "queue_name",
+        "passive",
+        "durable",
+        "exclusive",
+        "auto_delete",
+        "no_wait",
+        "arguments",
+    )
+    CLASS_ID = 50
+    METHOD_ID = 10
+    INDEX = 3276810
+    NAME = "queue.declare"
+    SYNCHRONOUS = True
+    RESPONSES = (3276811,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        queue_name: str = "",
+        passive: bool = False,
+        durable: bool = False,
+        exclusive: bool = False,
+        auto_delete: bool = False,
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.queue_name = queue_name
+        self.passive = passive
+        self.durable = durable
+        self.exclusive = exclusive
+        self.auto_delete = auto_delete
+        self.no_wait = no_wait
+        self.arguments = arguments
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x32\x00\x0a\x00\x00"
+                + encode_shortstr(self.queue_name)
+                + _S_B.pack(
+                    (1 if self.passive else 0)
+                    | (2 if self.durable else 0)
+                    | (4 if self.exclusive else 0)
+                    | (8 if self.auto_delete else 0)
+                    | (16 if self.no_wait else 0)
+                )
+                + encode_table(self.arguments)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"queue.declare: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> QueueDeclare:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.passive = _bits0 & 1 != 0
+            self.durable = _bits0 & 2 != 0
+            self.exclusive = _bits0 & 4 != 0
+            self.auto_delete = _bits0 & 8 != 0
+            self.no_wait = _bits0 & 16 != 0
+            self.arguments, offset = decode_table(buf, offset)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class QueueDeclareOk(Method):
+    """queue.declare-ok"""
+
+    __slots__ = (
+        "queue_name",
+        "message_count",
+        "consumer_count",
+    )
+    CLASS_ID = 50
+    METHOD_ID = 11
+    INDEX = 3276811
+    NAME = "queue.declare-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        queue_name: str = "",
+        message_count: int = 0,
+        consumer_count: int = 0,
+    ) -> None:
+        self.queue_name = queue_name
+        self.message_count = message_count
+        self.consumer_count = consumer_count
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x32\x00\x0b"
+                + encode_shortstr(self.queue_name)
+                + _S_II.pack(self.message_count, self.consumer_count)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"queue.declare-ok: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> QueueDeclareOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            end = offset + 1 + buf[offset]
+            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            self.message_count, self.consumer_count = _S_II.unpack_from(buf, offset)
+            offset += 8
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class QueueBind(Method):
+    """queue.bind"""
+
+    __slots__ = (
+        "queue_name",
+        "exchange_name",
+        "routing_key",
+        "no_wait",
+        "arguments",
+    )
+    CLASS_ID = 50
+    METHOD_ID = 20
+    INDEX = 3276820
+    NAME = "queue.bind"
+    SYNCHRONOUS = True
+    RESPONSES = (3276821,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        queue_name: str = "",
+        exchange_name: str = "",
+        routing_key: str = "",
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.queue_name = queue_name
+        self.exchange_name = exchange_name
+        self.routing_key = routing_key
+        self.no_wait = no_wait
+        self.arguments = arguments
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x32\x00\x14\x00\x00"
+                + encode_shortstr(self.queue_name)
+                + encode_shortstr(self.exchange_name)
+                + encode_shortstr(self.routing_key)
+                + _S_B.pack((1 if self.no_wait else 0))
+                + encode_table(self.arguments)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"queue.bind: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> QueueBind:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.no_wait = _bits0 & 1 != 0
+            self.arguments, offset = decode_table(buf, offset)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class QueueBindOk(Method):
+    """queue.bind-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 50
+    METHOD_ID = 21
+    INDEX = 3276821
+    NAME = "queue.bind-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x32\x00\x15"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> QueueBindOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class QueueUnbind(Method):
+    """queue.unbind"""
+
+    __slots__ = (
+        "queue_name",
+        "exchange_name",
+        "routing_key",
+        "arguments",
+    )
+    CLASS_ID = 50
+    METHOD_ID = 50
+    INDEX = 3276850
+    NAME = "queue.unbind"
+    SYNCHRONOUS = True
+    RESPONSES = (3276851,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        queue_name: str = "",
+        exchange_name: str = "",
+        routing_key: str = "",
+        arguments: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.queue_name = queue_name
+        self.exchange_name = exchange_name
+        self.routing_key = routing_key
+        self.arguments = arguments
+
+    def encode(self) -> bytes:
+        return (
+            b"\x00\x32\x00\x32\x00\x00"
+            + encode_shortstr(self.queue_name)
+            + encode_shortstr(self.exchange_name)
+            + encode_shortstr(self.routing_key)
+            + encode_table(self.arguments)
+        )
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> QueueUnbind:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            self.arguments, offset = decode_table(buf, offset)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class QueueUnbindOk(Method):
+    """queue.unbind-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 50
+    METHOD_ID = 51
+    INDEX = 3276851
+    NAME = "queue.unbind-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x32\x00\x33"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> QueueUnbindOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class QueuePurge(Method):
+    """queue.purge"""
+
+    __slots__ = (
+        "queue_name",
+        "no_wait",
+    )
+    CLASS_ID = 50
+    METHOD_ID = 30
+    INDEX = 3276830
+    NAME = "queue.purge"
+    SYNCHRONOUS = True
+    RESPONSES = (3276831,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        queue_name: str = "",
+        no_wait: bool = False,
+    ) -> None:
+        self.queue_name = queue_name
+        self.no_wait = no_wait
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x32\x00\x1e\x00\x00"
+                + encode_shortstr(self.queue_name)
+                + _S_B.pack((1 if self.no_wait else 0))
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"queue.purge: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> QueuePurge:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.no_wait = _bits0 & 1 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class QueuePurgeOk(Method):
+    """queue.purge-ok"""
+
+    __slots__ = ("message_count",)
+    CLASS_ID = 50
+    METHOD_ID = 31
+    INDEX = 3276831
+    NAME = "queue.purge-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        message_count: int = 0,
+    ) -> None:
+        self.message_count = message_count
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHI.pack(50, 31, self.message_count)
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"queue.purge-ok: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> QueuePurgeOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            (self.message_count,) = _S_I.unpack_from(buf, offset)
+            offset += 4
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class QueueDelete(Method):
+    """queue.delete"""
+
+    __slots__ = (
+        "queue_name",
+        "if_unused",
+        "if_empty",
+        "no_wait",
+    )
+    CLASS_ID = 50
+    METHOD_ID = 40
+    INDEX = 3276840
+    NAME = "queue.delete"
+    SYNCHRONOUS = True
+    RESPONSES = (3276841,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        queue_name: str = "",
+        if_unused: bool = False,
+        if_empty: bool = False,
+        no_wait: bool = False,
+    ) -> None:
+        self.queue_name = queue_name
+        self.if_unused = if_unused
+        self.if_empty = if_empty
+        self.no_wait = no_wait
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x32\x00\x28\x00\x00"
+                + encode_shortstr(self.queue_name)
+                + _S_B.pack(
+                    (1 if self.if_unused else 0)
+                    | (2 if self.if_empty else 0)
+                    | (4 if self.no_wait else 0)
+                )
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"queue.delete: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> QueueDelete:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.if_unused = _bits0 & 1 != 0
+            self.if_empty = _bits0 & 2 != 0
+            self.no_wait = _bits0 & 4 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class QueueDeleteOk(Method):
+    """queue.delete-ok"""
+
+    __slots__ = ("message_count",)
+    CLASS_ID = 50
+    METHOD_ID = 41
+    INDEX = 3276841
+    NAME = "queue.delete-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        message_count: int = 0,
+    ) -> None:
+        self.message_count = message_count
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHI.pack(50, 41, self.message_count)
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"queue.delete-ok: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> QueueDeleteOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            (self.message_count,) = _S_I.unpack_from(buf, offset)
+            offset += 4
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicQos(Method):
+    """basic.qos"""
+
+    __slots__ = (
+        "prefetch_size",
+        "prefetch_count",
+        "connection_global",
+    )
+    CLASS_ID = 60
+    METHOD_ID = 10
+    INDEX = 3932170
+    NAME = "basic.qos"
+    SYNCHRONOUS = True
+    RESPONSES = (3932171,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        prefetch_size: int = 0,
+        prefetch_count: int = 0,
+        connection_global: bool = False,
+    ) -> None:
+        self.prefetch_size = prefetch_size
+        self.prefetch_count = prefetch_count
+        self.connection_global = connection_global
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHIHB.pack(
+                60,
+                10,
+                self.prefetch_size,
+                self.prefetch_count,
+                (1 if self.connection_global else 0),
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.qos: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicQos:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.prefetch_size, self.prefetch_count, _bits2 = _S_IHB.unpack_from(buf, offset)
+            offset += 7
+            self.connection_global = _bits2 & 1 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicQosOk(Method):
+    """basic.qos-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 60
+    METHOD_ID = 11
+    INDEX = 3932171
+    NAME = "basic.qos-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x3c\x00\x0b"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicQosOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class BasicConsume(Method):
+    """basic.consume"""
+
+    __slots__ = (
+        "queue_name",
+        "consumer_tag",
+        "no_local",
+        "no_ack",
+        "exclusive",
+        "no_wait",
+        "arguments",
+    )
+    CLASS_ID = 60
+    METHOD_ID = 20
+    INDEX = 3932180
+    NAME = "basic.consume"
+    SYNCHRONOUS = True
+    RESPONSES = (3932181,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        queue_name: str = "",
+        consumer_tag: str = "",
+        no_local: bool = False,
+        no_ack: bool = False,
+        exclusive: bool = False,
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.queue_name = queue_name
+        self.consumer_tag = consumer_tag
+        self.no_local = no_local
+        self.no_ack = no_ack
+        self.exclusive = exclusive
+        self.no_wait = no_wait
+        self.arguments = arguments
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x3c\x00\x14\x00\x00"
+                + encode_shortstr(self.queue_name)
+                + encode_shortstr(self.consumer_tag)
+                + _S_B.pack(
+                    (1 if self.no_local else 0)
+                    | (2 if self.no_ack else 0)
+                    | (4 if self.exclusive else 0)
+                    | (8 if self.no_wait else 0)
+                )
+                + encode_table(self.arguments)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.consume: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicConsume:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.consumer_tag = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.no_local = _bits0 & 1 != 0
+            self.no_ack = _bits0 & 2 != 0
+            self.exclusive = _bits0 & 4 != 0
+            self.no_wait = _bits0 & 8 != 0
+            self.arguments, offset = decode_table(buf, offset)
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicConsumeOk(Method):
+    """basic.consume-ok"""
+
+    __slots__ = ("consumer_tag",)
+    CLASS_ID = 60
+    METHOD_ID = 21
+    INDEX = 3932181
+    NAME = "basic.consume-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        consumer_tag: str = "",
+    ) -> None:
+        self.consumer_tag = consumer_tag
+
+    def encode(self) -> bytes:
+        return b"\x00\x3c\x00\x15" + encode_shortstr(self.consumer_tag)
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicConsumeOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            end = offset + 1 + buf[offset]
+            self.consumer_tag = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicCancel(Method):
+    """basic.cancel"""
+
+    __slots__ = (
+        "consumer_tag",
+        "no_wait",
+    )
+    CLASS_ID = 60
+    METHOD_ID = 30
+    INDEX = 3932190
+    NAME = "basic.cancel"
+    SYNCHRONOUS = True
+    RESPONSES = (3932191,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        consumer_tag: str = "",
+        no_wait: bool = False,
+    ) -> None:
+        self.consumer_tag = consumer_tag
+        self.no_wait = no_wait
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x3c\x00\x1e"
+                + encode_shortstr(self.consumer_tag)
+                + _S_B.pack((1 if self.no_wait else 0))
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.cancel: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicCancel:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            end = offset + 1 + buf[offset]
+            self.consumer_tag = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.no_wait = _bits0 & 1 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicCancelOk(Method):
+    """basic.cancel-ok"""
+
+    __slots__ = ("consumer_tag",)
+    CLASS_ID = 60
+    METHOD_ID = 31
+    INDEX = 3932191
+    NAME = "basic.cancel-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        consumer_tag: str = "",
+    ) -> None:
+        self.consumer_tag = consumer_tag
+
+    def encode(self) -> bytes:
+        return b"\x00\x3c\x00\x1f" + encode_shortstr(self.consumer_tag)
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicCancelOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            end = offset + 1 + buf[offset]
+            self.consumer_tag = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicPublish(Method):
+    """basic.publish"""
+
+    __slots__ = (
+        "exchange_name",
+        "routing_key",
+        "mandatory",
+        "immediate",
+    )
+    CLASS_ID = 60
+    METHOD_ID = 40
+    INDEX = 3932200
+    NAME = "basic.publish"
+    SYNCHRONOUS = False
+    RESPONSES = ()
+    HAS_CONTENT = True
+
+    def __init__(
+        self,
+        exchange_name: str = "",
+        routing_key: str = "",
+        mandatory: bool = False,
+        immediate: bool = False,
+    ) -> None:
+        self.exchange_name = exchange_name
+        self.routing_key = routing_key
+        self.mandatory = mandatory
+        self.immediate = immediate
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x3c\x00\x28\x00\x00"
+                + encode_shortstr(self.exchange_name)
+                + encode_shortstr(self.routing_key)
+                + _S_B.pack((1 if self.mandatory else 0) | (2 if self.immediate else 0))
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.publish: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicPublish:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.mandatory = _bits0 & 1 != 0
+            self.immediate = _bits0 & 2 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicReturn(Method):
+    """basic.return"""
+
+    __slots__ = (
+        "reply_code",
+        "reply_text",
+        "exchange_name",
+        "routing_key",
+    )
+    CLASS_ID = 60
+    METHOD_ID = 50
+    INDEX = 3932210
+    NAME = "basic.return"
+    SYNCHRONOUS = False
+    RESPONSES = ()
+    HAS_CONTENT = True
+
+    def __init__(
+        self,
+        reply_code: int = 0,
+        reply_text: str = "",
+        exchange_name: str = "",
+        routing_key: str = "",
+    ) -> None:
+        self.reply_code = reply_code
+        self.reply_text = reply_text
+        self.exchange_name = exchange_name
+        self.routing_key = routing_key
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                _S_HHH.pack(60, 50, self.reply_code)
+                + encode_shortstr(self.reply_text)
+                + encode_shortstr(self.exchange_name)
+                + encode_shortstr(self.routing_key)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.return: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicReturn:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            (self.reply_code,) = _S_H.unpack_from(buf, offset)
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.reply_text = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicDeliver(Method):
+    """basic.deliver"""
+
+    __slots__ = (
+        "consumer_tag",
+        "delivery_tag",
+        "redelivered",
+        "exchange_name",
+        "routing_key",
+    )
+    CLASS_ID = 60
+    METHOD_ID = 60
+    INDEX = 3932220
+    NAME = "basic.deliver"
+    SYNCHRONOUS = False
+    RESPONSES = ()
+    HAS_CONTENT = True
+
+    def __init__(
+        self,
+        consumer_tag: str = "",
+        delivery_tag: int = 0,
+        redelivered: bool = False,
+        exchange_name: str = "",
+        routing_key: str = "",
+    ) -> None:
+        self.consumer_tag = consumer_tag
+        self.delivery_tag = delivery_tag
+        self.redelivered = redelivered
+        self.exchange_name = exchange_name
+        self.routing_key = routing_key
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x3c\x00\x3c"
+                + encode_shortstr(self.consumer_tag)
+                + _S_QB.pack(self.delivery_tag, (1 if self.redelivered else 0))
+                + encode_shortstr(self.exchange_name)
+                + encode_shortstr(self.routing_key)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.deliver: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicDeliver:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            end = offset + 1 + buf[offset]
+            self.consumer_tag = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
+            offset += 9
+            self.redelivered = _bits1 & 1 != 0
+            end = offset + 1 + buf[offset]
+            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicGet(Method):
+    """basic.get"""
+
+    __slots__ = (
+        "queue_name",
+        "no_ack",
+    )
+    CLASS_ID = 60
+    METHOD_ID = 70
+    INDEX = 3932230
+    NAME = "basic.get"
+    SYNCHRONOUS = True
+    RESPONSES = (
+        3932231,
+        3932232,
+    )
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        queue_name: str = "",
+        no_ack: bool = False,
+    ) -> None:
+        self.queue_name = queue_name
+        self.no_ack = no_ack
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                b"\x00\x3c\x00\x46\x00\x00"
+                + encode_shortstr(self.queue_name)
+                + _S_B.pack((1 if self.no_ack else 0))
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.get: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicGet:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 2
+            end = offset + 1 + buf[offset]
+            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            _bits0 = buf[offset]
+            offset += 1
+            self.no_ack = _bits0 & 1 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicGetOk(Method):
+    """basic.get-ok"""
+
+    __slots__ = (
+        "delivery_tag",
+        "redelivered",
+        "exchange_name",
+        "routing_key",
+        "message_count",
+    )
+    CLASS_ID = 60
+    METHOD_ID = 71
+    INDEX = 3932231
+    NAME = "basic.get-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = True
+
+    def __init__(
+        self,
+        delivery_tag: int = 0,
+        redelivered: bool = False,
+        exchange_name: str = "",
+        routing_key: str = "",
+        message_count: int = 0,
+    ) -> None:
+        self.delivery_tag = delivery_tag
+        self.redelivered = redelivered
+        self.exchange_name = exchange_name
+        self.routing_key = routing_key
+        self.message_count = message_count
+
+    def encode(self) -> bytes:
+        try:
+            return (
+                _S_HHQB.pack(60, 71, self.delivery_tag, (1 if self.redelivered else 0))
+                + encode_shortstr(self.exchange_name)
+                + encode_shortstr(self.routing_key)
+                + _S_I.pack(self.message_count)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.get-ok: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicGetOk:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
+            offset += 9
+            self.redelivered = _bits1 & 1 != 0
+            end = offset + 1 + buf[offset]
+            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            end = offset + 1 + buf[offset]
+            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+            (self.message_count,) = _S_I.unpack_from(buf, offset)
+            offset += 4
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicGetEmpty(Method):
+    """basic.get-empty"""
+
+    __slots__ = ()
+    CLASS_ID = 60
+    METHOD_ID = 72
+    INDEX = 3932232
+    NAME = "basic.get-empty"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x3c\x00\x48\x00"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicGetEmpty:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            offset += 1 + buf[offset]
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicAck(Method):
+    """basic.ack"""
+
+    __slots__ = (
+        "delivery_tag",
+        "multiple",
+    )
+    CLASS_ID = 60
+    METHOD_ID = 80
+    INDEX = 3932240
+    NAME = "basic.ack"
+    SYNCHRONOUS = False
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        delivery_tag: int = 0,
+        multiple: bool = False,
+    ) -> None:
+        self.delivery_tag = delivery_tag
+        self.multiple = multiple
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHQB.pack(60, 80, self.delivery_tag, (1 if self.multiple else 0))
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.ack: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicAck:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
+            offset += 9
+            self.multiple = _bits1 & 1 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicReject(Method):
+    """basic.reject"""
+
+    __slots__ = (
+        "delivery_tag",
+        "requeue",
+    )
+    CLASS_ID = 60
+    METHOD_ID = 90
+    INDEX = 3932250
+    NAME = "basic.reject"
+    SYNCHRONOUS = False
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        delivery_tag: int = 0,
+        requeue: bool = False,
+    ) -> None:
+        self.delivery_tag = delivery_tag
+        self.requeue = requeue
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHQB.pack(60, 90, self.delivery_tag, (1 if self.requeue else 0))
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.reject: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicReject:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
+            offset += 9
+            self.requeue = _bits1 & 1 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicRecoverAsync(Method):
+    """basic.recover-async"""
+
+    __slots__ = ("requeue",)
+    CLASS_ID = 60
+    METHOD_ID = 100
+    INDEX = 3932260
+    NAME = "basic.recover-async"
+    SYNCHRONOUS = False
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        requeue: bool = True,
+    ) -> None:
+        self.requeue = requeue
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHB.pack(60, 100, (1 if self.requeue else 0))
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.recover-async: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicRecoverAsync:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            _bits0 = buf[offset]
+            offset += 1
+            self.requeue = _bits0 & 1 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicRecover(Method):
+    """basic.recover"""
+
+    __slots__ = ("requeue",)
+    CLASS_ID = 60
+    METHOD_ID = 110
+    INDEX = 3932270
+    NAME = "basic.recover"
+    SYNCHRONOUS = True
+    RESPONSES = (3932271,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        requeue: bool = True,
+    ) -> None:
+        self.requeue = requeue
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHB.pack(60, 110, (1 if self.requeue else 0))
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.recover: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicRecover:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            _bits0 = buf[offset]
+            offset += 1
+            self.requeue = _bits0 & 1 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class BasicRecoverOk(Method):
+    """basic.recover-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 60
+    METHOD_ID = 111
+    INDEX = 3932271
+    NAME = "basic.recover-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x3c\x00\x6f"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicRecoverOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class BasicNack(Method):
+    """basic.nack"""
+
+    __slots__ = (
+        "delivery_tag",
+        "multiple",
+        "requeue",
+    )
+    CLASS_ID = 60
+    METHOD_ID = 120
+    INDEX = 3932280
+    NAME = "basic.nack"
+    SYNCHRONOUS = False
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        delivery_tag: int = 0,
+        multiple: bool = False,
+        requeue: bool = True,
+    ) -> None:
+        self.delivery_tag = delivery_tag
+        self.multiple = multiple
+        self.requeue = requeue
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHQB.pack(
+                60, 120, self.delivery_tag, (1 if self.multiple else 0) | (2 if self.requeue else 0)
+            )
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"basic.nack: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> BasicNack:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
+            offset += 9
+            self.multiple = _bits1 & 1 != 0
+            self.requeue = _bits1 & 2 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class TxSelect(Method):
+    """tx.select"""
+
+    __slots__ = ()
+    CLASS_ID = 90
+    METHOD_ID = 10
+    INDEX = 5898250
+    NAME = "tx.select"
+    SYNCHRONOUS = True
+    RESPONSES = (5898251,)
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x5a\x00\x0a"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> TxSelect:
+        self = cls.__new__(cls)
+        return self
+
+
+class TxSelectOk(Method):
+    """tx.select-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 90
+    METHOD_ID = 11
+    INDEX = 5898251
+    NAME = "tx.select-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x5a\x00\x0b"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> TxSelectOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class TxCommit(Method):
+    """tx.commit"""
+
+    __slots__ = ()
+    CLASS_ID = 90
+    METHOD_ID = 20
+    INDEX = 5898260
+    NAME = "tx.commit"
+    SYNCHRONOUS = True
+    RESPONSES = (5898261,)
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x5a\x00\x14"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> TxCommit:
+        self = cls.__new__(cls)
+        return self
+
+
+class TxCommitOk(Method):
+    """tx.commit-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 90
+    METHOD_ID = 21
+    INDEX = 5898261
+    NAME = "tx.commit-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x5a\x00\x15"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> TxCommitOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class TxRollback(Method):
+    """tx.rollback"""
+
+    __slots__ = ()
+    CLASS_ID = 90
+    METHOD_ID = 30
+    INDEX = 5898270
+    NAME = "tx.rollback"
+    SYNCHRONOUS = True
+    RESPONSES = (5898271,)
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x5a\x00\x1e"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> TxRollback:
+        self = cls.__new__(cls)
+        return self
+
+
+class TxRollbackOk(Method):
+    """tx.rollback-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 90
+    METHOD_ID = 31
+    INDEX = 5898271
+    NAME = "tx.rollback-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x5a\x00\x1f"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> TxRollbackOk:
+        self = cls.__new__(cls)
+        return self
+
+
+class ConfirmSelect(Method):
+    """confirm.select"""
+
+    __slots__ = ("no_wait",)
+    CLASS_ID = 85
+    METHOD_ID = 10
+    INDEX = 5570570
+    NAME = "confirm.select"
+    SYNCHRONOUS = True
+    RESPONSES = (5570571,)
+    HAS_CONTENT = False
+
+    def __init__(
+        self,
+        no_wait: bool = False,
+    ) -> None:
+        self.no_wait = no_wait
+
+    def encode(self) -> bytes:
+        try:
+            return _S_HHB.pack(85, 10, (1 if self.no_wait else 0))
+        except struct.error as exc:
+            raise IntegerOutOfRange(f"confirm.select: {exc}") from None
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConfirmSelect:
+        self = cls.__new__(cls)
+        offset = 4
+        try:
+            _bits0 = buf[offset]
+            offset += 1
+            self.no_wait = _bits0 & 1 != 0
+        except (struct.error, IndexError, ValueError, OverflowError):
+            raise _truncated(cls.NAME) from None
+        if offset > len(buf):
+            raise _truncated(cls.NAME)
+        return self
+
+
+class ConfirmSelectOk(Method):
+    """confirm.select-ok"""
+
+    __slots__ = ()
+    CLASS_ID = 85
+    METHOD_ID = 11
+    INDEX = 5570571
+    NAME = "confirm.select-ok"
+    SYNCHRONOUS = True
+    RESPONSES = ()
+    HAS_CONTENT = False
+
+    def encode(self) -> bytes:
+        return b"\x00\x55\x00\x0b"
+
+    @classmethod
+    def decode(cls, buf: Buffer) -> ConfirmSelectOk:
+        self = cls.__new__(cls)
+        return self
+
+
+METHODS: dict[int, type[Method]] = {
+    655370: ConnectionStart,
+    655371: ConnectionStartOk,
+    655380: ConnectionSecure,
+    655381: ConnectionSecureOk,
+    655390: ConnectionTune,
+    655391: ConnectionTuneOk,
+    655400: ConnectionOpen,
+    655401: ConnectionOpenOk,
+    655410: ConnectionClose,
+    655411: ConnectionCloseOk,
+    655420: ConnectionBlocked,
+    655421: ConnectionUnblocked,
+    655430: ConnectionUpdateSecret,
+    655431: ConnectionUpdateSecretOk,
+    1310730: ChannelOpen,
+    1310731: ChannelOpenOk,
+    1310740: ChannelFlow,
+    1310741: ChannelFlowOk,
+    1310760: ChannelClose,
+    1310761: ChannelCloseOk,
+    2621450: ExchangeDeclare,
+    2621451: ExchangeDeclareOk,
+    2621460: ExchangeDelete,
+    2621461: ExchangeDeleteOk,
+    2621470: ExchangeBind,
+    2621471: ExchangeBindOk,
+    2621480: ExchangeUnbind,
+    2621491: ExchangeUnbindOk,
+    3276810: QueueDeclare,
+    3276811: QueueDeclareOk,
+    3276820: QueueBind,
+    3276821: QueueBindOk,
+    3276850: QueueUnbind,
+    3276851: QueueUnbindOk,
+    3276830: QueuePurge,
+    3276831: QueuePurgeOk,
+    3276840: QueueDelete,
+    3276841: QueueDeleteOk,
+    3932170: BasicQos,
+    3932171: BasicQosOk,
+    3932180: BasicConsume,
+    3932181: BasicConsumeOk,
+    3932190: BasicCancel,
+    3932191: BasicCancelOk,
+    3932200: BasicPublish,
+    3932210: BasicReturn,
+    3932220: BasicDeliver,
+    3932230: BasicGet,
+    3932231: BasicGetOk,
+    3932232: BasicGetEmpty,
+    3932240: BasicAck,
+    3932250: BasicReject,
+    3932260: BasicRecoverAsync,
+    3932270: BasicRecover,
+    3932271: BasicRecoverOk,
+    3932280: BasicNack,
+    5898250: TxSelect,
+    5898251: TxSelectOk,
+    5898260: TxCommit,
+    5898261: TxCommitOk,
+    5898270: TxRollback,
+    5898271: TxRollbackOk,
+    5570570: ConfirmSelect,
+    5570571: ConfirmSelectOk,
+}

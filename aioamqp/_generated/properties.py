@@ -1,0 +1,274 @@
+# generated from spec/amqp0-9-1.xml by codegen; do not edit
+"""Content-header properties: one class per content class, a flag word, then present values."""
+
+from __future__ import annotations
+
+import datetime
+import struct
+from typing import Any, Mapping
+
+from aioamqp.exceptions import AmqpDecodeError, IntegerOutOfRange, UnknownProperty
+from aioamqp.wire import (
+    decode_table,
+    decode_timestamp,
+    encode_shortstr,
+    encode_table,
+    encode_timestamp,
+)
+
+Buffer = bytes | bytearray | memoryview
+_FLAGS = struct.Struct(">H")
+_S_B = struct.Struct(">B")
+_S_Q = struct.Struct(">Q")
+
+
+class BasicProperties:
+    """Properties of a basic message; None means absent."""
+
+    __slots__ = (
+        "content_type",
+        "content_encoding",
+        "headers",
+        "delivery_mode",
+        "priority",
+        "correlation_id",
+        "reply_to",
+        "expiration",
+        "message_id",
+        "timestamp",
+        "message_type",
+        "user_id",
+        "app_id",
+        "cluster_id",
+    )
+
+    def __init__(
+        self,
+        content_type: str | None = None,
+        content_encoding: str | None = None,
+        headers: Mapping[str, Any] | None = None,
+        delivery_mode: int | None = None,
+        priority: int | None = None,
+        correlation_id: str | None = None,
+        reply_to: str | None = None,
+        expiration: str | None = None,
+        message_id: str | None = None,
+        timestamp: int | datetime.datetime | None = None,
+        message_type: str | None = None,
+        user_id: str | None = None,
+        app_id: str | None = None,
+        cluster_id: str | None = None,
+    ) -> None:
+        self.content_type = content_type
+        self.content_encoding = content_encoding
+        self.headers = headers
+        self.delivery_mode = delivery_mode
+        self.priority = priority
+        self.correlation_id = correlation_id
+        self.reply_to = reply_to
+        self.expiration = expiration
+        self.message_id = message_id
+        self.timestamp = timestamp
+        self.message_type = message_type
+        self.user_id = user_id
+        self.app_id = app_id
+        self.cluster_id = cluster_id
+
+    def to_dict(self) -> dict[str, Any]:
+        """The present properties, keyed as encode_basic_properties takes them."""
+        return {
+            name: value for name in self.__slots__ if (value := getattr(self, name)) is not None
+        }
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, BasicProperties) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{name}={value!r}" for name, value in self.to_dict().items())
+        return f"BasicProperties({args})"
+
+
+_BASIC_NAMES = frozenset(BasicProperties.__slots__)
+
+
+def encode_basic_properties(props: Mapping[str, Any] | BasicProperties | None) -> bytes:
+    """Flag word and values of the present properties (a mapping or a properties object)."""
+    if not props:
+        return b"\x00\x00"
+    if isinstance(props, BasicProperties):
+        props = props.to_dict()
+    flags = 0
+    present = 0
+    parts = [b""]
+    try:
+        value = props.get("content_type")
+        if value is not None:
+            flags |= 32768
+            present += 1
+            parts.append(encode_shortstr(value))
+        value = props.get("content_encoding")
+        if value is not None:
+            flags |= 16384
+            present += 1
+            parts.append(encode_shortstr(value))
+        value = props.get("headers")
+        if value is not None:
+            flags |= 8192
+            present += 1
+            parts.append(encode_table(value))
+        value = props.get("delivery_mode")
+        if value is not None:
+            flags |= 4096
+            present += 1
+            parts.append(_S_B.pack(value))
+        value = props.get("priority")
+        if value is not None:
+            flags |= 2048
+            present += 1
+            parts.append(_S_B.pack(value))
+        value = props.get("correlation_id")
+        if value is not None:
+            flags |= 1024
+            present += 1
+            parts.append(encode_shortstr(value))
+        value = props.get("reply_to")
+        if value is not None:
+            flags |= 512
+            present += 1
+            parts.append(encode_shortstr(value))
+        value = props.get("expiration")
+        if value is not None:
+            flags |= 256
+            present += 1
+            parts.append(encode_shortstr(value))
+        value = props.get("message_id")
+        if value is not None:
+            flags |= 128
+            present += 1
+            parts.append(encode_shortstr(value))
+        value = props.get("timestamp")
+        if value is not None:
+            flags |= 64
+            present += 1
+            parts.append(_S_Q.pack(encode_timestamp(value)))
+        value = props.get("message_type")
+        if value is not None:
+            flags |= 32
+            present += 1
+            parts.append(encode_shortstr(value))
+        value = props.get("user_id")
+        if value is not None:
+            flags |= 16
+            present += 1
+            parts.append(encode_shortstr(value))
+        value = props.get("app_id")
+        if value is not None:
+            flags |= 8
+            present += 1
+            parts.append(encode_shortstr(value))
+        value = props.get("cluster_id")
+        if value is not None:
+            flags |= 4
+            present += 1
+            parts.append(encode_shortstr(value))
+    except struct.error as exc:
+        raise IntegerOutOfRange(f"basic properties: {exc}") from None
+    if present != len(props):
+        unknown = props.keys() - _BASIC_NAMES
+        if unknown:
+            raise UnknownProperty(f"unknown basic properties: {sorted(unknown)}")
+    parts[0] = _FLAGS.pack(flags)
+    return b"".join(parts)
+
+
+def decode_basic_properties(buf: Buffer, offset: int = 0) -> BasicProperties:
+    """Read a flag word and the properties it marks present, starting at offset."""
+    props = BasicProperties.__new__(BasicProperties)
+    try:
+        flags = (buf[offset] << 8) | buf[offset + 1]
+        offset += 2
+        if flags & 32768:
+            end = offset + 1 + buf[offset]
+            props.content_type = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        else:
+            props.content_type = None
+        if flags & 16384:
+            end = offset + 1 + buf[offset]
+            props.content_encoding = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        else:
+            props.content_encoding = None
+        if flags & 8192:
+            props.headers, offset = decode_table(buf, offset)
+        else:
+            props.headers = None
+        if flags & 4096:
+            props.delivery_mode = buf[offset]
+            offset += 1
+        else:
+            props.delivery_mode = None
+        if flags & 2048:
+            props.priority = buf[offset]
+            offset += 1
+        else:
+            props.priority = None
+        if flags & 1024:
+            end = offset + 1 + buf[offset]
+            props.correlation_id = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        else:
+            props.correlation_id = None
+        if flags & 512:
+            end = offset + 1 + buf[offset]
+            props.reply_to = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        else:
+            props.reply_to = None
+        if flags & 256:
+            end = offset + 1 + buf[offset]
+            props.expiration = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        else:
+            props.expiration = None
+        if flags & 128:
+            end = offset + 1 + buf[offset]
+            props.message_id = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        else:
+            props.message_id = None
+        if flags & 64:
+            (_stamp0,) = _S_Q.unpack_from(buf, offset)
+            offset += 8
+            props.timestamp = decode_timestamp(_stamp0)
+        else:
+            props.timestamp = None
+        if flags & 32:
+            end = offset + 1 + buf[offset]
+            props.message_type = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        else:
+            props.message_type = None
+        if flags & 16:
+            end = offset + 1 + buf[offset]
+            props.user_id = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        else:
+            props.user_id = None
+        if flags & 8:
+            end = offset + 1 + buf[offset]
+            props.app_id = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        else:
+            props.app_id = None
+        if flags & 4:
+            end = offset + 1 + buf[offset]
+            props.cluster_id = str(buf[offset + 1 : end], "utf-8")
+            offset = end
+        else:
+            props.cluster_id = None
+    except (struct.error, IndexError, ValueError, OverflowError):
+        raise AmqpDecodeError("basic properties: truncated or corrupt") from None
+    if offset > len(buf):
+        raise AmqpDecodeError("basic properties: truncated")
+    return props

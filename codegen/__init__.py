@@ -1,0 +1,1 @@
+"""Generates aioamqp/_generated/ from the AMQP spec XML (see `python -m codegen --help`)."""

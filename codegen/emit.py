@@ -1,0 +1,146 @@
+"""Source lines for the specialised encoders and decoders, one per method.
+
+Fixed-width runs become one precompiled struct; constant runs become bytes literals; short
+strings are decoded inline (they are most of what a delivery carries).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from .model import Method, Segment
+
+STRUCT_ERRORS = "(struct.error, IndexError, ValueError, OverflowError)"
+
+
+class StructNames:
+    """Precompiled structs of one module, shared by format."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def __call__(self, fmt: str) -> str:
+        if fmt not in self.names:
+            self.names[fmt] = "_S_" + fmt[1:]
+        return self.names[fmt]
+
+    def declarations(self) -> list[str]:
+        return [f'{name} = struct.Struct("{fmt}")' for fmt, name in sorted(self.names.items())]
+
+
+def _bits_expr(group) -> str:
+    terms = [
+        f"(1 if self.{f.name} else 0)" if i == 0 else f"({1 << i} if self.{f.name} else 0)"
+        for i, f in enumerate(group)
+        if not f.reserved
+    ]
+    return " | ".join(terms) or "0"
+
+
+def _fixed_value(group) -> str:
+    f = group[0]
+    if f.wire == "bit":
+        return _bits_expr(group)
+    if f.reserved:
+        return "0"
+    if f.wire == "timestamp":
+        return f"encode_timestamp(self.{f.name})"
+    return f"self.{f.name}"
+
+
+_RESERVED_VARIABLE = {"shortstr": b"\x00", "longstr": b"\x00" * 4, "table": b"\x00" * 4}
+
+
+def bytes_literal(data: bytes) -> str:
+    """Every octet as a hex escape: wire constants read as bytes, not as accidental text."""
+    return 'b"' + "".join(f"\\x{octet:02x}" for octet in data) + '"'
+
+
+def encode_parts(method: Method, structs: StructNames) -> tuple[list[str], bool]:
+    """Expressions whose concatenation is the method payload; and whether a struct is packed."""
+    head = [method.class_id, method.method_id]
+    parts: list[str] = []
+    packs = False
+    for index, seg in enumerate(method.segments):
+        if seg.variable:
+            f = seg.fields[0]
+            if f.reserved:
+                parts.append(bytes_literal(_RESERVED_VARIABLE[f.wire]))
+            else:
+                parts.append(f"encode_{f.wire}(self.{f.name})")
+            continue
+        fmt = seg.fmt
+        values = [_fixed_value(g) for g in seg.groups]
+        if index == 0:
+            fmt, values, head = ">HH" + fmt[1:], [str(v) for v in head] + values, []
+        if all(v.isdigit() for v in values):
+            parts.append(bytes_literal(struct.pack(fmt, *map(int, values))))
+        else:
+            parts.append(f"{structs(fmt)}.pack({', '.join(values)})")
+            packs = True
+    if head:
+        parts.insert(0, bytes_literal(struct.pack(">HH", *head)))
+    return _merge_literals(parts), packs
+
+
+def _merge_literals(parts: list[str]) -> list[str]:
+    """Adjacent bytes literals become one: `b"\\x01" + b"\\x02"` is `b"\\x01\\x02"`."""
+    merged: list[str] = []
+    for part in parts:
+        if merged and part.startswith('b"') and merged[-1].startswith('b"'):
+            merged[-1] = merged[-1][:-1] + part[2:]
+        else:
+            merged.append(part)
+    return merged
+
+
+def decode_lines(segments: list[Segment], structs: StructNames, target: str = "self") -> list[str]:
+    """Statements reading `buf` from `offset`, assigning each field to `target`."""
+    lines: list[str] = []
+    for seg in segments:
+        if seg.variable:
+            f = seg.fields[0]
+            lines += _decode_variable(f.wire, None if f.reserved else f"{target}.{f.name}")
+            continue
+        names = []
+        post = []
+        for g, group in enumerate(seg.groups):
+            f = group[0]
+            if f.wire == "bit":
+                names.append(f"_bits{g}")
+                post += [
+                    f"{target}.{b.name} = _bits{g} & {1 << i} != 0"
+                    for i, b in enumerate(group)
+                    if not b.reserved
+                ]
+            elif f.reserved:
+                names.append("_")
+            elif f.wire == "timestamp":
+                names.append(f"_stamp{g}")
+                post.append(f"{target}.{f.name} = decode_timestamp(_stamp{g})")
+            else:
+                names.append(f"{target}.{f.name}")
+        size = struct.calcsize(seg.fmt)
+        if all(name == "_" for name in names):
+            pass  # reserved only: skip it; the final length check catches truncation
+        elif seg.fmt == ">B":
+            lines.append(f"{names[0]} = buf[offset]")
+        elif len(names) == 1:
+            lines.append(f"({names[0]},) = {structs(seg.fmt)}.unpack_from(buf, offset)")
+        else:
+            lines.append(f"{', '.join(names)} = {structs(seg.fmt)}.unpack_from(buf, offset)")
+        lines.append(f"offset += {size}")
+        lines += post
+    return lines
+
+
+def _decode_variable(wire: str, dest: str | None) -> list[str]:
+    if wire == "shortstr":
+        if dest is None:
+            return ["offset += 1 + buf[offset]"]
+        return [
+            "end = offset + 1 + buf[offset]",
+            f'{dest} = str(buf[offset + 1 : end], "utf-8")',
+            "offset = end",
+        ]
+    return [f"{dest or '_'}, offset = decode_{wire}(buf, offset)"]
