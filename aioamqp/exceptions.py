@@ -16,7 +16,9 @@ class ConfigurationError(AioamqpException):
 class AmqpClosedConnection(AioamqpException):
     """The connection is closed: by us, by the broker (code and text set) or by a failure."""
 
-    def __init__(self, message: str = "connection closed", reply_code: int = 0, reply_text: str = ""):
+    def __init__(
+        self, message: str = "connection closed", reply_code: int = 0, reply_text: str = ""
+    ):
         super().__init__(message)
         self.reply_code = reply_code
         self.reply_text = reply_text

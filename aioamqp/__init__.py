@@ -1,0 +1,156 @@
+"""aioamqp: an asyncio AMQP 0-9-1 client for RabbitMQ.
+
+transport, protocol = await aioamqp.connect()
+channel = await protocol.channel()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import ssl as ssl_module
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import channel, envelope, exceptions, properties, protocol  # noqa: F401  (public modules)
+from .exceptions import (  # noqa: F401
+    AioamqpException,
+    AmqpClosedConnection,
+    ChannelClosed,
+    ConfigurationError,
+    EmptyQueue,
+    NoChannelAvailable,
+    PublishFailed,
+    SynchronizationError,
+)
+from .protocol import AmqpProtocol
+
+__version__ = protocol.VERSION
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CONNECTION_TIMEOUT = 10.0  # seconds, as RabbitMQ's own handshake timeout
+
+
+def _ssl_context(ssl: Any, verify_ssl: bool) -> ssl_module.SSLContext | None:
+    if not ssl:
+        return None
+    context = ssl if isinstance(ssl, ssl_module.SSLContext) else ssl_module.create_default_context()
+    if not verify_ssl:
+        logger.warning("TLS certificate verification is off: the broker is not authenticated")
+        context.check_hostname = False
+        context.verify_mode = ssl_module.CERT_NONE
+    return context
+
+
+async def connect(
+    host: str = "localhost",
+    port: int | str | None = None,
+    login: str = "guest",
+    password: str = "guest",
+    virtualhost: str = "/",
+    ssl: bool | ssl_module.SSLContext | None = None,
+    login_method: str = "PLAIN",
+    insist: bool = False,
+    protocol_factory: Any = AmqpProtocol,
+    *,
+    verify_ssl: bool = True,
+    loop: asyncio.AbstractEventLoop | None = None,
+    connection_timeout: float | None = DEFAULT_CONNECTION_TIMEOUT,
+    **kwargs: Any,
+) -> tuple[asyncio.Transport, AmqpProtocol]:
+    """Connect and log in; returns (transport, protocol). Leftover kwargs go to the protocol.
+
+    The TCP connect and the AMQP handshake together must finish within connection_timeout
+    seconds (None waits forever).
+    """
+    loop = loop or asyncio.get_running_loop()
+    context = _ssl_context(ssl, verify_ssl)
+    port = int(port) if port is not None else (5671 if context else 5672)
+
+    async def open_connection() -> tuple[asyncio.Transport, AmqpProtocol]:
+        transport, proto = await loop.create_connection(
+            lambda: protocol_factory(**kwargs),
+            host,
+            port,
+            ssl=context,
+            server_hostname=host if context else None,
+        )
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            await proto.start_connection(
+                host,
+                port,
+                login,
+                password,
+                virtualhost,
+                ssl=context,
+                login_method=login_method,
+                insist=insist,
+            )
+        except BaseException:
+            transport.close()
+            raise
+        return transport, proto  # type: ignore[return-value]
+
+    try:
+        return await asyncio.wait_for(open_connection(), connection_timeout)
+    except asyncio.TimeoutError:
+        raise AmqpClosedConnection(
+            f"could not connect to {host}:{port} within {connection_timeout} s"
+        ) from None
+
+
+_INT_OPTIONS = ("heartbeat", "frame_max", "channel_max")
+
+
+async def from_url(
+    url: str,
+    login_method: str = "PLAIN",
+    insist: bool = False,
+    protocol_factory: Any = AmqpProtocol,
+    **kwargs: Any,
+) -> tuple[asyncio.Transport, AmqpProtocol]:
+    """Connect with an amqp:// or amqps:// URL (RabbitMQ's URI spec; query options
+    heartbeat, frame_max, channel_max, connection_timeout)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("amqp", "amqps"):
+        raise ValueError(f"URL scheme must be amqp or amqps, not {parts.scheme!r}")
+    options: dict[str, Any] = {}
+    for name, values in parse_qs(parts.query).items():
+        if name in _INT_OPTIONS:
+            options[name] = int(values[-1])
+        elif name == "connection_timeout":
+            options[name] = float(values[-1])
+    if parts.scheme == "amqps":
+        options["ssl"] = ssl_module.create_default_context()
+    path = parts.path
+    return await connect(
+        host=unquote(parts.hostname or "localhost"),
+        port=parts.port,
+        login=unquote(parts.username) if parts.username is not None else "guest",
+        password=unquote(parts.password) if parts.password is not None else "guest",
+        virtualhost=unquote(path[1:]) if path not in ("", "/") else "/",
+        login_method=login_method,
+        insist=insist,
+        protocol_factory=protocol_factory,
+        **{**options, **kwargs},
+    )
+
+
+__all__ = [
+    "AmqpProtocol",
+    "AioamqpException",
+    "AmqpClosedConnection",
+    "ChannelClosed",
+    "ConfigurationError",
+    "EmptyQueue",
+    "NoChannelAvailable",
+    "PublishFailed",
+    "SynchronizationError",
+    "connect",
+    "from_url",
+]

@@ -1,0 +1,460 @@
+"""An AMQP channel: the generated method stubs plus what they cannot know.
+
+Hand-written here: RPC bookkeeping (replies come back in request order), content assembly
+(method, header, body frames), consumers (one ordered task each, so the frame reader never awaits
+user code), publisher confirms, returns, basic_get and the channel's own open/close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import struct
+import uuid
+from collections import deque
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from . import exceptions
+from ._generated import methods as m
+from ._generated.channel_methods import ChannelMethods
+from ._generated.properties import BasicProperties, decode_basic_properties
+from ._generated.properties import encode_basic_properties
+from .envelope import Envelope, ReturnEnvelope
+from .frames import method_frame, publish_frames
+
+if TYPE_CHECKING:
+    from .protocol import AmqpProtocol
+
+logger = logging.getLogger(__name__)
+
+Callback = Callable[..., Any]
+_BODY_SIZE = struct.Struct(">Q")
+
+
+async def _call(callback: Callback, *args: Any) -> None:
+    """Call a plain function or a coroutine function alike."""
+    result = callback(*args)
+    if inspect.isawaitable(result):
+        await result
+
+
+class _Consumer:
+    """Runs one callback over its messages in arrival order, on a task of its own."""
+
+    def __init__(self, channel: Channel, tag: str, callback: Callback) -> None:
+        self.channel = channel
+        self.tag = tag
+        self.callback = callback
+        self.items: deque[tuple[Any, ...]] = deque()
+        self.waiter: asyncio.Future[None] | None = None
+        self.stopped = False
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    def push(self, item: tuple[Any, ...]) -> None:
+        self.items.append(item)
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def stop(self) -> None:
+        """Finish the message in hand, drop the rest (unacked, so the broker redelivers)."""
+        self.stopped = True
+        self.items.clear()
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self.stopped:
+            while self.items:
+                try:
+                    await _call(self.callback, self.channel, *self.items.popleft())
+                except Exception:
+                    logger.exception("consumer %r callback failed", self.tag)
+            if self.stopped:
+                return
+            self.waiter = loop.create_future()
+            await self.waiter
+            self.waiter = None
+
+
+class Channel(ChannelMethods):
+    """One AMQP channel. Create it with `await protocol.channel()`."""
+
+    def __init__(
+        self,
+        protocol: AmqpProtocol,
+        channel_id: int,
+        return_callback: Callback | None = None,
+    ) -> None:
+        self.protocol = protocol
+        self.channel_id = channel_id
+        self.return_callback = return_callback
+        self.is_open = False
+        self.publisher_confirms = False
+        self.consumer_callbacks: dict[str, Callback] = {}
+        self.cancellation_callbacks: list[Callback] = []
+        self.close_event = asyncio.Event()
+        self._closing = False
+        self._close_exception: Exception | None = None
+        # (accepted reply INDEXes, future); replies on a channel arrive in request order
+        self._rpcs: deque[tuple[tuple[int, ...], asyncio.Future[Any]]] = deque()
+        self._consumers: dict[str, _Consumer] = {}
+        self._returns: _Consumer | None = None
+        self._delivery_tag = 0
+        self._unconfirmed: dict[int, asyncio.Future[None]] = {}
+        self._returned_before_ack: bool = False
+        # content being assembled: (method, properties, size, parts)
+        self._content_method: m.Method | None = None
+        self._content_properties: BasicProperties | None = None
+        self._content_size = 0
+        self._content_parts: list[bytes] = []
+        self._content_received = 0
+
+    def __repr__(self) -> str:
+        return f"<Channel {self.channel_id} {'open' if self.is_open else 'closed'}>"
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if not self.is_open or self._closing:
+            raise self._close_exception or exceptions.ChannelClosed()
+
+    async def _write_method(self, method: m.Method) -> None:
+        self._check_open()
+        self.protocol._write(method_frame(self.channel_id, method.encode()))
+
+    async def _rpc(
+        self, method: m.Method, *, no_wait: bool = False, timeout: float | None = None
+    ) -> Any:
+        """Send a synchronous method and wait for its reply (None when no_wait)."""
+        self._check_open()
+        frame = method_frame(self.channel_id, method.encode())  # bad input raises here
+        if no_wait:
+            self.protocol._write(frame)
+            return None
+        return await self._request(frame, method.RESPONSES, timeout)
+
+    async def _request(self, frame: bytes, replies: tuple[int, ...], timeout: float | None) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.protocol._write(frame)
+        self._rpcs.append((replies, future))
+        # A timed-out or cancelled wait leaves its slot: the late reply is matched and dropped.
+        return await asyncio.wait_for(future, timeout)
+
+    # -- incoming frames (called by the protocol's frame reader; never awaits) -----------------
+
+    def _on_method(self, method: m.Method) -> None:
+        if method.HAS_CONTENT:
+            self._content_method = method
+            self._content_properties = None
+            return
+        handler = self._HANDLERS.get(method.INDEX)
+        if handler is not None:
+            handler(self, method)
+        else:
+            self._resolve(method, method)
+
+    def _on_header(self, payload: bytes) -> None:
+        if self._content_method is None or self._content_properties is not None:
+            raise exceptions.UnexpectedFrame(f"content header on channel {self.channel_id}")
+        (self._content_size,) = _BODY_SIZE.unpack_from(payload, 4)
+        self._content_properties = decode_basic_properties(payload, 12)
+        self._content_parts = []
+        self._content_received = 0
+        if self._content_size == 0:
+            self._content_complete(b"")
+
+    def _on_body(self, payload: bytes) -> None:
+        if self._content_properties is None:
+            raise exceptions.UnexpectedFrame(f"content body on channel {self.channel_id}")
+        received = self._content_received + len(payload)
+        if received == self._content_size and not self._content_parts:
+            self._content_complete(payload)
+            return
+        if received > self._content_size:
+            raise exceptions.UnexpectedFrame(f"content body too long on channel {self.channel_id}")
+        self._content_parts.append(payload)
+        self._content_received = received
+        if received == self._content_size:
+            self._content_complete(b"".join(self._content_parts))
+
+    def _content_complete(self, body: bytes) -> None:
+        method, properties = self._content_method, self._content_properties
+        self._content_method = self._content_properties = None
+        self._content_parts = []
+        if self._closing:
+            return
+        if isinstance(method, m.BasicDeliver):
+            consumer = self._consumers.get(method.consumer_tag)
+            if consumer is None:
+                logger.warning("delivery for unknown consumer %r dropped", method.consumer_tag)
+                return
+            envelope = Envelope(
+                method.consumer_tag,
+                method.delivery_tag,
+                method.exchange_name,
+                method.routing_key,
+                method.redelivered,
+            )
+            consumer.push((body, envelope, properties))
+        elif isinstance(method, m.BasicGetOk):
+            self._resolve(method, (method, properties, body))
+        elif isinstance(method, m.BasicReturn):
+            self._on_return(method, properties, body)
+
+    def _resolve(self, reply: m.Method, result: Any) -> None:
+        """Hand a reply to the oldest waiting request; drop it if that request gave up."""
+        if not self._rpcs:
+            raise exceptions.UnexpectedFrame(
+                f"unexpected {reply.NAME} on channel {self.channel_id}"
+            )
+        replies, future = self._rpcs.popleft()
+        if reply.INDEX not in replies:
+            raise exceptions.UnexpectedFrame(f"{reply.NAME} does not answer the pending request")
+        if not future.done():
+            future.set_result(result)
+
+    def _on_open_ok(self, method: m.Method) -> None:
+        self.is_open = True
+        self._resolve(method, True)
+
+    def _on_close(self, method: m.ChannelClose) -> None:
+        """The broker closed the channel: acknowledge, then fail everything waiting on it."""
+        self.protocol._write(method_frame(self.channel_id, m.ChannelCloseOk().encode()))
+        self._set_closed(exceptions.ChannelClosed(method.reply_code, method.reply_text))
+
+    def _on_close_ok(self, method: m.Method) -> None:
+        self._resolve(method, True)
+        self._set_closed(exceptions.ChannelClosed())
+
+    def _on_flow(self, method: m.ChannelFlow) -> None:
+        reply = m.ChannelFlowOk(method.active)
+        self.protocol._write(method_frame(self.channel_id, reply.encode()))
+
+    def _on_server_cancel(self, method: m.BasicCancel) -> None:
+        consumer = self._consumers.pop(method.consumer_tag, None)
+        self.consumer_callbacks.pop(method.consumer_tag, None)
+        if consumer is not None:
+            consumer.stop()
+        if not method.no_wait:
+            reply = m.BasicCancelOk(method.consumer_tag)
+            self.protocol._write(method_frame(self.channel_id, reply.encode()))
+        for callback in self.cancellation_callbacks:
+            task = asyncio.get_running_loop().create_task(
+                self._call_cancellation(callback, method.consumer_tag)
+            )
+            self.protocol._tasks.add(task)
+            task.add_done_callback(self.protocol._tasks.discard)
+
+    async def _call_cancellation(self, callback: Callback, consumer_tag: str) -> None:
+        try:
+            await _call(callback, self, consumer_tag)
+        except Exception:
+            logger.exception("cancellation callback for %r failed", consumer_tag)
+
+    def _on_ack(self, method: m.BasicAck) -> None:
+        returned, self._returned_before_ack = self._returned_before_ack, False
+        for tag, future in self._settled(method.delivery_tag, method.multiple):
+            if future.done():
+                continue
+            if returned and tag == method.delivery_tag and self.return_callback is None:
+                future.set_exception(exceptions.PublishFailed(tag))
+            else:
+                future.set_result(None)
+
+    def _on_nack(self, method: m.BasicNack) -> None:
+        for tag, future in self._settled(method.delivery_tag, method.multiple):
+            if not future.done():
+                future.set_exception(exceptions.PublishFailed(tag))
+
+    def _settled(self, delivery_tag: int, multiple: bool) -> list[tuple[int, asyncio.Future[None]]]:
+        """Pop the confirms an ack or nack settles: one tag, or every tag up to it."""
+        if not multiple:
+            future = self._unconfirmed.pop(delivery_tag, None)
+            return [] if future is None else [(delivery_tag, future)]
+        settled = []
+        for tag in self._unconfirmed:  # insertion order is tag order
+            if tag > delivery_tag:
+                break
+            settled.append((tag, self._unconfirmed[tag]))
+        for tag, _ in settled:
+            del self._unconfirmed[tag]
+        return settled
+
+    def _on_return(self, method: m.BasicReturn, properties: Any, body: bytes) -> None:
+        # RabbitMQ sends basic.return before the basic.ack of the same message.
+        self._returned_before_ack = self.publisher_confirms
+        envelope = ReturnEnvelope(
+            method.reply_code, method.reply_text, method.exchange_name, method.routing_key
+        )
+        if self.return_callback is None:
+            logger.warning("message returned by the broker and no return_callback: %r", envelope)
+            return
+        if self._returns is None:
+            self._returns = _Consumer(self, "<returns>", self.return_callback)
+        self._returns.push((body, envelope, properties))
+
+    _HANDLERS: dict[int, Callable[[Channel, Any], None]] = {
+        m.ChannelOpenOk.INDEX: _on_open_ok,
+        m.ChannelClose.INDEX: _on_close,
+        m.ChannelCloseOk.INDEX: _on_close_ok,
+        m.ChannelFlow.INDEX: _on_flow,
+        m.BasicCancel.INDEX: _on_server_cancel,
+        m.BasicAck.INDEX: _on_ack,
+        m.BasicNack.INDEX: _on_nack,
+    }
+
+    def _set_closed(self, exc: Exception) -> None:
+        """One path for every way a channel ends: fail waiters, stop consumers, free the id."""
+        if self._close_exception is not None:
+            return
+        self.is_open = False
+        self._close_exception = exc
+        waiting = [future for _, future in self._rpcs] + list(self._unconfirmed.values())
+        self._rpcs.clear()
+        self._unconfirmed.clear()
+        for future in waiting:
+            if not future.done():
+                future.set_exception(exc)
+                future.exception()  # retrieved: the caller may have given up waiting
+        for consumer in self._consumers.values():
+            consumer.stop()
+        self._consumers.clear()
+        if self._returns is not None:
+            self._returns.stop()
+        self.close_event.set()
+        self.protocol._release_channel(self)
+
+    # -- API ----------------------------------------------------------------------------------
+
+    async def open(self, timeout: float | None = None) -> bool:
+        """Open the channel on the broker (protocol.channel() does this)."""
+        frame = method_frame(self.channel_id, m.ChannelOpen().encode())
+        return bool(await self._request(frame, m.ChannelOpen.RESPONSES, timeout))
+
+    async def close(  # type: ignore[override]
+        self, reply_code: int = 0, reply_text: str = "Normal Shutdown", timeout: float | None = None
+    ) -> bool:
+        """Close the channel; returns True. Closing a closed channel raises ChannelClosed."""
+        self._check_open()
+        self._closing = True
+        method = m.ChannelClose(reply_code, reply_text, 0, 0)
+        frame = method_frame(self.channel_id, method.encode())
+        return bool(await self._request(frame, method.RESPONSES, timeout))
+
+    async def wait_closed(self) -> None:
+        await self.close_event.wait()
+
+    async def publish(
+        self,
+        payload: bytes | str,
+        exchange_name: str,
+        routing_key: str,
+        properties: Mapping[str, Any] | BasicProperties | None = None,
+        mandatory: bool = False,
+        immediate: bool = False,
+    ) -> None:
+        """Publish one message; with confirms on, return once the broker acks it."""
+        self._check_open()
+        if isinstance(payload, str):
+            payload = payload.encode()
+        method = m.BasicPublish(exchange_name, routing_key, mandatory, immediate).encode()
+        data = publish_frames(
+            self.channel_id,
+            method,
+            encode_basic_properties(properties),
+            payload,
+            self.protocol.frame_max,
+        )
+        if not self.publisher_confirms:
+            self.protocol._write(data)
+            return
+        self._delivery_tag += 1
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._unconfirmed[self._delivery_tag] = future
+        self.protocol._write(data)
+        await future
+
+    basic_publish = publish
+
+    async def confirm_select(self, timeout: float | None = None, *, no_wait: bool = False) -> bool:
+        """Turn on publisher confirms: publish() then waits for the broker's ack."""
+        result = await super().confirm_select(timeout, no_wait=no_wait)
+        self.publisher_confirms = True
+        return result
+
+    async def basic_consume(  # type: ignore[override]
+        self,
+        callback: Callback,
+        queue_name: str = "",
+        consumer_tag: str = "",
+        no_local: bool = False,
+        no_ack: bool = False,
+        exclusive: bool = False,
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any]:
+        """Start a consumer; callback(channel, body, envelope, properties) runs in order."""
+        self._check_open()
+        consumer_tag = consumer_tag or f"ctag{self.channel_id}.{uuid.uuid4().hex}"
+        if consumer_tag in self._consumers:
+            raise exceptions.DuplicateConsumerTag(consumer_tag)
+        # Registered before the request: deliveries can follow consume-ok in the same read.
+        self._consumers[consumer_tag] = _Consumer(self, consumer_tag, callback)
+        self.consumer_callbacks[consumer_tag] = callback
+        try:
+            await super().basic_consume(
+                queue_name, consumer_tag, no_local, no_ack, exclusive, no_wait, arguments, timeout
+            )
+        except BaseException:
+            self._forget_consumer(consumer_tag)
+            raise
+        return {"consumer_tag": consumer_tag}
+
+    async def basic_cancel(  # type: ignore[override]
+        self, consumer_tag: str = "", no_wait: bool = False, timeout: float | None = None
+    ) -> dict[str, Any] | None:
+        result = await super().basic_cancel(consumer_tag, no_wait, timeout)
+        self._forget_consumer(consumer_tag)
+        return result
+
+    def _forget_consumer(self, consumer_tag: str) -> None:
+        consumer = self._consumers.pop(consumer_tag, None)
+        self.consumer_callbacks.pop(consumer_tag, None)
+        if consumer is not None:
+            consumer.stop()
+
+    async def basic_get(
+        self, queue_name: str = "", no_ack: bool = False, timeout: float | None = None
+    ) -> dict[str, Any]:
+        """Fetch one message; raises EmptyQueue when there is none."""
+        self._check_open()
+        method = m.BasicGet(queue_name, no_ack)
+        reply = await self._request(
+            method_frame(self.channel_id, method.encode()), method.RESPONSES, timeout
+        )
+        if isinstance(reply, m.BasicGetEmpty):
+            raise exceptions.EmptyQueue()
+        get_ok, properties, body = reply
+        return {
+            "routing_key": get_ok.routing_key,
+            "redelivered": get_ok.redelivered,
+            "delivery_tag": get_ok.delivery_tag,
+            "exchange_name": get_ok.exchange_name,
+            "message": body,
+            "properties": properties,
+            "message_count": get_ok.message_count,
+        }
+
+    def add_cancellation_callback(self, callback: Callback) -> None:
+        """callback(channel, consumer_tag), plain or coroutine, when the broker cancels."""
+        self.cancellation_callbacks.append(callback)
+
+    # aioamqp 0.15 aliases
+    queue = ChannelMethods.queue_declare
+    exchange = ChannelMethods.exchange_declare
+
+
+__all__ = ["Channel"]

@@ -1,0 +1,123 @@
+"""AMQP frames: a parser for the broker's byte stream, and writers for outgoing frames.
+
+A frame is type (octet), channel (short), payload size (long), payload, frame-end octet 0xCE.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from .exceptions import FrameError
+
+PROTOCOL_HEADER = b"AMQP\x00\x00\x09\x01"
+HEARTBEAT_FRAME = b"\x08\x00\x00\x00\x00\x00\x00\xce"
+
+_METHOD, _HEADER, _BODY = 1, 2, 3
+_FRAME_END = 0xCE
+_FRAME_END_OCTET = b"\xce"
+_FRAME_START = struct.Struct(">BHI")  # type, channel, payload size
+_HEADER_FRAME_START = struct.Struct(">BHIHHQ")  # ... then class id, weight, body size
+_CLASS_ID = struct.Struct(">H")
+_START_SIZE = _FRAME_START.size
+_FRAME_OVERHEAD = _START_SIZE + 1
+_CONTENT_HEADER_SIZE = _HEADER_FRAME_START.size - _START_SIZE
+
+
+class FrameParser:
+    """Cuts the broker's byte stream into frames, whatever way the reads split or coalesce it.
+
+    Bytes of an incomplete frame wait as a list of chunks and are joined once the frame is
+    complete, so a large frame arriving in many reads is copied a bounded number of times.
+    """
+
+    def __init__(self, frame_max: int) -> None:
+        self.frame_max = frame_max  # whole frame size limit, 0 for none; may change after tuning
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._needed = _START_SIZE  # pending bytes required before parsing can progress
+
+    def feed(self, data: bytes) -> list[tuple[int, int, bytes]]:
+        """Every frame completed by data, as (frame_type, channel_id, payload)."""
+        if self._pending:
+            self._pending.append(data)
+            self._pending_size += len(data)
+            if self._pending_size < self._needed:
+                return []
+            data = b"".join(self._pending)
+
+        frames = []
+        unpack_start = _FRAME_START.unpack_from
+        frame_max = self.frame_max
+        available = len(data)
+        offset = 0
+        needed = _START_SIZE
+        while available - offset >= _START_SIZE:
+            frame_type, channel_id, size = unpack_start(data, offset)
+            if frame_max and size + _FRAME_OVERHEAD > frame_max:
+                raise FrameError(f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {frame_max}")
+            end = offset + _START_SIZE + size
+            if end >= available:
+                needed = size + _FRAME_OVERHEAD
+                break
+            if data[end] != _FRAME_END:
+                raise FrameError(f"frame-end octet is {data[end]:#04x}, not 0xce")
+            frames.append((frame_type, channel_id, data[offset + _START_SIZE : end]))
+            offset = end + 1
+
+        self._pending = [data[offset:] if offset else data] if offset < available else []
+        self._pending_size = available - offset
+        self._needed = needed
+        return frames
+
+
+def method_frame(channel_id: int, payload: bytes) -> bytes:
+    return b"".join(
+        (_FRAME_START.pack(_METHOD, channel_id, len(payload)), payload, _FRAME_END_OCTET)
+    )
+
+
+def header_frame(
+    channel_id: int, class_id: int, body_size: int, properties_payload: bytes
+) -> bytes:
+    size = _CONTENT_HEADER_SIZE + len(properties_payload)
+    start = _HEADER_FRAME_START.pack(_HEADER, channel_id, size, class_id, 0, body_size)
+    return b"".join((start, properties_payload, _FRAME_END_OCTET))
+
+
+def body_frames(channel_id: int, body: bytes, frame_max: int) -> bytes:
+    """The body as body frames of at most frame_max bytes each; none for an empty body."""
+    return b"".join(_body_frame_parts(channel_id, body, frame_max))
+
+
+def publish_frames(
+    channel_id: int, method_payload: bytes, properties_payload: bytes, body: bytes, frame_max: int
+) -> bytes:
+    """A whole message (method, header and body frames) as one bytes, for one transport.write."""
+    class_id = _CLASS_ID.unpack_from(method_payload)[0]  # content belongs to the method's class
+    header_size = _CONTENT_HEADER_SIZE + len(properties_payload)
+    parts = [
+        _FRAME_START.pack(_METHOD, channel_id, len(method_payload)),
+        method_payload,
+        _FRAME_END_OCTET,
+        _HEADER_FRAME_START.pack(_HEADER, channel_id, header_size, class_id, 0, len(body)),
+        properties_payload,
+        _FRAME_END_OCTET,
+    ]
+    parts += _body_frame_parts(channel_id, body, frame_max)
+    return b"".join(parts)
+
+
+def _body_frame_parts(channel_id: int, body: bytes, frame_max: int) -> list[bytes]:
+    body_size = len(body)
+    chunk_size = frame_max - _FRAME_OVERHEAD if frame_max else body_size
+    if body_size <= chunk_size:
+        if not body_size:
+            return []
+        return [_FRAME_START.pack(_BODY, channel_id, body_size), body, _FRAME_END_OCTET]
+    view = memoryview(body)  # slices without copying; the final join copies once
+    pack_start = _FRAME_START.pack
+    parts = []
+    for start in range(0, body_size, chunk_size):
+        chunk = view[start : start + chunk_size]
+        parts += (pack_start(_BODY, channel_id, len(chunk)), chunk, _FRAME_END_OCTET)
+    return parts

@@ -1,0 +1,378 @@
+"""The connection: an asyncio.Protocol that feeds bytes to the frame parser and dispatches frames.
+
+The frame reader (data_received) never awaits: replies resolve futures, deliveries go to each
+consumer's own task. Every way the connection can end goes through `_connection_closed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import platform
+import struct
+from typing import Any, Callable
+
+from . import exceptions
+from ._generated import methods as m
+from ._generated.constants import FRAME_BODY, FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD
+from .channel import Channel
+from .frames import HEARTBEAT_FRAME, PROTOCOL_HEADER, FrameParser, method_frame
+from .wire import encode_table
+
+logger = logging.getLogger(__name__)
+
+CONNECTING, OPEN, CLOSING, CLOSED = "CONNECTING", "OPEN", "CLOSING", "CLOSED"
+
+VERSION = "1.0.0.dev0"
+CAPABILITIES = {
+    "publisher_confirms": True,
+    "exchange_exchange_bindings": True,
+    "basic.nack": True,
+    "consumer_cancel_notify": True,
+    "connection.blocked": True,
+    "authentication_failure_close": True,
+    "per_consumer_qos": True,
+}
+_HANDSHAKE_FRAME_MAX = 131072  # before tuning, accept frames up to RabbitMQ's default size
+_METHOD_INDEX = struct.Struct(">I")
+
+
+def _negotiate(client: int | None, server: int) -> int:
+    """The lower non-zero value of each side (zero means no limit)."""
+    if not client:
+        return server
+    if not server:
+        return client
+    return min(client, server)
+
+
+class AmqpProtocol(asyncio.Protocol):
+    """An AMQP connection. Create it with `aioamqp.connect()`."""
+
+    CHANNEL_FACTORY: Any = Channel
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._on_error_callback: Callable[..., Any] | None = kwargs.get("on_error")
+        self.client_properties: dict[str, Any] = kwargs.get("client_properties", {})
+        self.connection_tunning = {
+            key: kwargs[key] for key in ("channel_max", "frame_max", "heartbeat") if key in kwargs
+        }
+        self.state = CONNECTING
+        self.server_properties: dict[str, Any] | None = None
+        self.server_channel_max: int | None = None
+        self.server_frame_max: int | None = None
+        self.server_heartbeat: int | None = None
+        self.channel_max = 0
+        self.frame_max = 0
+        self.heartbeat = 0
+        self.channels: dict[int, Channel] = {}
+        self.channels_ids_count = 0  # highest channel id handed out so far
+        self.channels_ids_free: set[int] = set()
+        self.is_blocked = False
+        self.stop_now = asyncio.Event()
+        self.worker: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._transport: asyncio.Transport | None = None
+        self._parser = FrameParser(_HANDSHAKE_FRAME_MAX)
+        self._credentials: dict[str, Any] | None = None
+        self._early_start: m.ConnectionStart | None = None
+        self._opened: asyncio.Future[bool] | None = None
+        self._close_ok: asyncio.Future[bool] | None = None
+        self._secret_ok: asyncio.Future[bool] | None = None
+        self._close_reason: Exception | None = None
+        self._wrote = False
+        self._read = False
+
+    # -- asyncio.Protocol ---------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+        self._opened = asyncio.get_running_loop().create_future()
+        transport.write(PROTOCOL_HEADER)  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        self._read = True
+        try:
+            for frame_type, channel_id, payload in self._parser.feed(data):
+                if frame_type == FRAME_METHOD:
+                    (index,) = _METHOD_INDEX.unpack_from(payload)
+                    cls = m.METHODS.get(index)
+                    if cls is None:
+                        raise exceptions.CommandInvalid(
+                            f"unknown method {index >> 16}.{index & 0xFFFF}"
+                        )
+                    method = cls.decode(payload)
+                    if channel_id == 0:
+                        self._on_connection_method(method)
+                    else:
+                        channel = self.channels.get(channel_id)
+                        if channel is not None:
+                            channel._on_method(method)
+                elif frame_type == FRAME_BODY:
+                    channel = self.channels.get(channel_id)
+                    if channel is not None:
+                        channel._on_body(payload)
+                elif frame_type == FRAME_HEADER:
+                    channel = self.channels.get(channel_id)
+                    if channel is not None:
+                        channel._on_header(payload)
+                elif frame_type != FRAME_HEARTBEAT:
+                    raise exceptions.FrameError(f"unknown frame type {frame_type}")
+        except exceptions.AmqpProtocolError as exc:
+            self._protocol_error(exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        reason = self._close_reason or exceptions.AmqpClosedConnection(
+            f"connection lost: {exc}" if exc else "connection lost"
+        )
+        self._connection_closed(reason)
+
+    # -- handshake and connection methods -----------------------------------------------------
+
+    async def start_connection(
+        self,
+        host: str,
+        port: int,
+        login: str,
+        password: str,
+        virtualhost: str,
+        ssl: Any = False,
+        login_method: str = "PLAIN",
+        insist: bool = False,
+    ) -> None:
+        """Run the handshake (start, tune, open) and return once the connection is open."""
+        self._credentials = {
+            "login": login,
+            "password": password,
+            "virtualhost": virtualhost,
+            "login_method": login_method,
+        }
+        if self._early_start is not None:
+            self._on_start(self._early_start)
+        assert self._opened is not None
+        await self._opened
+
+    def _send(self, method: m.Method) -> None:
+        assert self._transport is not None
+        self._transport.write(method_frame(0, method.encode()))
+
+    def _on_connection_method(self, method: m.Method) -> None:
+        handler = self._CONNECTION_HANDLERS.get(method.INDEX)
+        if handler is None:
+            raise exceptions.UnexpectedFrame(f"unexpected {method.NAME} on channel 0")
+        handler(self, method)
+
+    def _on_start(self, method: m.ConnectionStart) -> None:
+        if self._credentials is None:  # start_connection has not been called yet
+            self._early_start = method
+            return
+        self.server_properties = method.server_properties
+        credentials = self._credentials
+        login_method = credentials["login_method"]
+        login, password = credentials["login"], credentials["password"]
+        if login_method == "AMQPLAIN":
+            # AMQPLAIN's response is a field table without its length prefix.
+            response = encode_table({"LOGIN": login, "PASSWORD": password})[4:]
+        elif login_method == "PLAIN":
+            response = f"\0{login}\0{password}".encode()
+        else:
+            response = b""
+        client_properties = {
+            "product": "aioamqp",
+            "version": VERSION,
+            "platform": f"Python {platform.python_version()}",
+            **self.client_properties,
+        }
+        client_properties["capabilities"] = {
+            **CAPABILITIES,
+            **client_properties.get("capabilities", {}),
+        }
+        self._send(m.ConnectionStartOk(client_properties, login_method, response, "en_US"))
+
+    def _on_tune(self, method: m.ConnectionTune) -> None:
+        self.server_channel_max = method.channel_max
+        self.server_frame_max = method.frame_max
+        self.server_heartbeat = method.heartbeat
+        tuning = self.connection_tunning
+        self.channel_max = _negotiate(tuning.get("channel_max"), method.channel_max) or 65535
+        self.frame_max = _negotiate(tuning.get("frame_max"), method.frame_max)
+        self.heartbeat = tuning["heartbeat"] if "heartbeat" in tuning else method.heartbeat
+        self._parser.frame_max = self.frame_max
+        self._send(m.ConnectionTuneOk(self.channel_max, self.frame_max, self.heartbeat))
+        assert self._credentials is not None
+        self._send(m.ConnectionOpen(self._credentials["virtualhost"]))
+
+    def _on_open_ok(self, method: m.ConnectionOpenOk) -> None:
+        self.state = OPEN
+        self._credentials = None  # the password is not kept once it has been used
+        self.worker = asyncio.get_running_loop().create_task(self._heartbeat())
+        assert self._opened is not None
+        if not self._opened.done():
+            self._opened.set_result(True)
+
+    def _on_close(self, method: m.ConnectionClose) -> None:
+        self._send(m.ConnectionCloseOk())
+        self._close_reason = exceptions.AmqpClosedConnection(
+            f"closed by the broker: {method.reply_code} {method.reply_text}",
+            method.reply_code,
+            method.reply_text,
+        )
+        assert self._transport is not None
+        self._transport.close()
+        self._connection_closed(self._close_reason)
+
+    def _on_close_ok(self, method: m.ConnectionCloseOk) -> None:
+        if self._close_ok is not None and not self._close_ok.done():
+            self._close_ok.set_result(True)
+
+    def _on_blocked(self, method: m.ConnectionBlocked) -> None:
+        logger.warning("connection blocked by the broker: %s", method.reason)
+        self.is_blocked = True
+
+    def _on_unblocked(self, method: m.ConnectionUnblocked) -> None:
+        self.is_blocked = False
+
+    def _on_update_secret_ok(self, method: m.ConnectionUpdateSecretOk) -> None:
+        if self._secret_ok is not None and not self._secret_ok.done():
+            self._secret_ok.set_result(True)
+
+    _CONNECTION_HANDLERS: dict[int, Callable[[AmqpProtocol, Any], None]] = {
+        m.ConnectionStart.INDEX: _on_start,
+        m.ConnectionTune.INDEX: _on_tune,
+        m.ConnectionOpenOk.INDEX: _on_open_ok,
+        m.ConnectionClose.INDEX: _on_close,
+        m.ConnectionCloseOk.INDEX: _on_close_ok,
+        m.ConnectionBlocked.INDEX: _on_blocked,
+        m.ConnectionUnblocked.INDEX: _on_unblocked,
+        m.ConnectionUpdateSecretOk.INDEX: _on_update_secret_ok,
+    }
+
+    # -- the one path for every ending --------------------------------------------------------
+
+    def _protocol_error(self, exc: exceptions.AmqpProtocolError) -> None:
+        """Bad bytes from the peer: tell it why (the spec's reply code) and drop the connection."""
+        logger.error("protocol error, closing the connection: %s", exc)
+        self._close_reason = exceptions.AmqpClosedConnection(
+            f"protocol error: {exc}", exc.reply_code, str(exc)
+        )
+        if self._transport is not None and not self._transport.is_closing():
+            text = str(exc).encode()[:255].decode(errors="ignore")
+            self._send(m.ConnectionClose(exc.reply_code, text, 0, 0))
+            self._transport.close()
+        self._connection_closed(self._close_reason)
+
+    def _connection_closed(self, exc: Exception) -> None:
+        if self.state == CLOSED:
+            return
+        unexpected = self.state != CLOSING or self._close_reason is not None
+        self.state = CLOSED
+        for future in (self._opened, self._close_ok, self._secret_ok):
+            if future is not None and not future.done():
+                future.set_exception(exc)
+                future.exception()  # retrieved here: a caller may have stopped waiting
+        for channel in list(self.channels.values()):
+            channel._set_closed(exc)
+        self.stop_now.set()
+        if unexpected and self._on_error_callback is not None:
+            self._call_on_error(exc)
+
+    def _call_on_error(self, exc: Exception) -> None:
+        try:
+            result = self._on_error_callback(exc)  # type: ignore[misc]
+        except Exception:
+            logger.exception("on_error callback failed")
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _heartbeat(self) -> None:
+        """Send a heartbeat when idle for half the interval; give up after two silent intervals."""
+        if not self.heartbeat:
+            await self.stop_now.wait()
+            return
+        half = self.heartbeat / 2
+        silent = 0.0
+        while True:
+            try:
+                await asyncio.wait_for(self.stop_now.wait(), half)
+                return
+            except TimeoutError:
+                pass
+            if not self._wrote and self._transport is not None:
+                self._transport.write(HEARTBEAT_FRAME)
+            self._wrote = False
+            silent = 0.0 if self._read else silent + half
+            self._read = False
+            if silent >= 2 * self.heartbeat:
+                self._close_reason = exceptions.AmqpClosedConnection("heartbeat timeout")
+                if self._transport is not None:
+                    self._transport.abort()
+                self._connection_closed(self._close_reason)
+                return
+
+    # -- API ----------------------------------------------------------------------------------
+
+    def _write(self, data: bytes) -> None:
+        if self.state != OPEN:
+            raise self._close_reason or exceptions.AmqpClosedConnection()
+        self._transport.write(data)  # type: ignore[union-attr]
+        self._wrote = True
+
+    async def channel(self, **kwargs: Any) -> Channel:
+        """Open a new channel (kwargs go to the channel factory, e.g. return_callback)."""
+        if self.state != OPEN:
+            raise self._close_reason or exceptions.AmqpClosedConnection()
+        channel_id = self._allocate_channel_id()
+        channel = self.CHANNEL_FACTORY(self, channel_id, **kwargs)
+        self.channels[channel_id] = channel
+        try:
+            await channel.open()
+        except BaseException:
+            self._release_channel(channel)
+            raise
+        return channel
+
+    def _allocate_channel_id(self) -> int:
+        if self.channels_ids_free:
+            return self.channels_ids_free.pop()
+        if self.channels_ids_count >= self.channel_max:
+            raise exceptions.NoChannelAvailable()
+        self.channels_ids_count += 1
+        return self.channels_ids_count
+
+    def _release_channel(self, channel: Channel) -> None:
+        if self.channels.get(channel.channel_id) is channel:
+            del self.channels[channel.channel_id]
+            self.channels_ids_free.add(channel.channel_id)
+
+    async def close(self, no_wait: bool = False, timeout: float | None = None) -> None:
+        """Close the connection; a second close raises AmqpClosedConnection."""
+        if self.state != OPEN:
+            raise self._close_reason or exceptions.AmqpClosedConnection()
+        self.state = CLOSING
+        self._close_ok = asyncio.get_running_loop().create_future()
+        self._send(m.ConnectionClose(200, "Normal shutdown", 0, 0))
+        if not no_wait:
+            try:
+                await asyncio.wait_for(self._close_ok, timeout)
+            except asyncio.TimeoutError:
+                logger.warning("no close-ok from the broker within %s s", timeout)
+        assert self._transport is not None
+        self._transport.close()
+        self._connection_closed(exceptions.AmqpClosedConnection("closed by the client"))
+
+    async def wait_closed(self, timeout: float | None = None) -> None:
+        await asyncio.wait_for(self.stop_now.wait(), timeout)
+
+    async def update_secret(
+        self, new_secret: str, reason: str = "", timeout: float | None = None
+    ) -> bool:
+        """Give the broker a new secret (e.g. a refreshed OAuth token) for this connection."""
+        if self.state != OPEN:
+            raise self._close_reason or exceptions.AmqpClosedConnection()
+        self._secret_ok = asyncio.get_running_loop().create_future()
+        self._write(method_frame(0, m.ConnectionUpdateSecret(new_secret, reason).encode()))
+        return await asyncio.wait_for(self._secret_ok, timeout)

@@ -1,0 +1,220 @@
+"""Frame parser and writers: splits, coalescing, large frames, limits, interop with pamqp."""
+
+import struct
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pamqp import commands as pamqp_commands
+from pamqp import frame as pamqp_frame
+from pamqp import header as pamqp_header
+from pamqp import heartbeat as pamqp_heartbeat
+
+from aioamqp.exceptions import AmqpProtocolError, FrameError
+from aioamqp.frames import (
+    HEARTBEAT_FRAME,
+    PROTOCOL_HEADER,
+    FrameParser,
+    body_frames,
+    header_frame,
+    method_frame,
+    publish_frames,
+)
+
+FUZZ = settings(max_examples=300, deadline=timedelta(seconds=1))
+FRAME_MAX = 4096
+BASIC = 60
+
+
+def publish_method_payload() -> bytes:
+    method = pamqp_commands.Basic.Publish(exchange="ex", routing_key="rk")
+    return struct.pack(">I", method.index) + method.marshal()
+
+
+def properties_payload() -> bytes:
+    return pamqp_commands.Basic.Properties(content_type="text/plain").marshal()
+
+
+def sample_stream() -> tuple[bytes, list[tuple[int, int, bytes]]]:
+    """Wire bytes of a delivery and a heartbeat, with the frames the parser must return."""
+    method = publish_method_payload()
+    header = struct.pack(">HHQ", BASIC, 0, 5) + properties_payload()
+    frames = [(1, 3, method), (2, 3, header), (3, 3, b"hello"), (8, 0, b"")]
+    data = b"".join(struct.pack(">BHI", t, c, len(p)) + p + b"\xce" for t, c, p in frames)
+    return data, frames
+
+
+def test_constants():
+    assert PROTOCOL_HEADER == pamqp_header.ProtocolHeader().marshal() == b"AMQP\x00\x00\x09\x01"
+    assert HEARTBEAT_FRAME == pamqp_frame.marshal(pamqp_heartbeat.Heartbeat(), 0)
+
+
+def test_writers_exact_bytes():
+    assert (
+        method_frame(1, b"\x00\x0a\x00\x0b") == b"\x01\x00\x01\x00\x00\x00\x04\x00\x0a\x00\x0b\xce"
+    )
+    assert header_frame(2, BASIC, 5, b"\x00\x00") == (
+        b"\x02\x00\x02\x00\x00\x00\x0e\x00\x3c\x00\x00" + struct.pack(">Q", 5) + b"\x00\x00\xce"
+    )
+    assert body_frames(7, b"ab", FRAME_MAX) == b"\x03\x00\x07\x00\x00\x00\x02ab\xce"
+    assert body_frames(7, b"", FRAME_MAX) == b""
+
+
+def test_writers_match_pamqp():
+    method = pamqp_commands.Basic.Publish(exchange="ex", routing_key="rk")
+    assert method_frame(5, publish_method_payload()) == pamqp_frame.marshal(method, 5)
+    content_header = pamqp_header.ContentHeader(
+        body_size=11, properties=pamqp_commands.Basic.Properties(content_type="text/plain")
+    )
+    assert header_frame(5, BASIC, 11, properties_payload()) == pamqp_frame.marshal(
+        content_header, 5
+    )
+
+
+def test_publish_frames_is_method_header_and_body_frames():
+    method, properties, body = publish_method_payload(), properties_payload(), b"x" * 10_000
+    expected = (
+        method_frame(9, method)
+        + header_frame(9, BASIC, len(body), properties)
+        + body_frames(9, body, FRAME_MAX)
+    )
+    assert publish_frames(9, method, properties, body, FRAME_MAX) == expected
+
+
+def test_pamqp_reads_published_message():
+    data = publish_frames(4, publish_method_payload(), properties_payload(), b"hi", FRAME_MAX)
+    consumed, channel, method = pamqp_frame.unmarshal(data)
+    assert (channel, method.exchange, method.routing_key) == (4, "ex", "rk")
+    data = data[consumed:]
+    consumed, channel, content_header = pamqp_frame.unmarshal(data)
+    assert (channel, content_header.body_size) == (4, 2)
+    assert content_header.properties.content_type == "text/plain"
+    consumed, channel, content_body = pamqp_frame.unmarshal(data[consumed:])
+    assert (channel, content_body.value) == (4, b"hi")
+
+
+@pytest.mark.parametrize("body_size", range(FRAME_MAX - 9, FRAME_MAX + 10))
+def test_body_split_at_frame_max(body_size):
+    body = bytes(range(256)) * (body_size // 256) + bytes(body_size % 256)
+    data = publish_frames(1, publish_method_payload(), properties_payload(), body, FRAME_MAX)
+    frames = FrameParser(FRAME_MAX).feed(data)
+    assert [frame_type for frame_type, _, _ in frames[:2]] == [1, 2]
+    chunks = [payload for frame_type, _, payload in frames[2:] if frame_type == 3]
+    assert len(chunks) == len(frames) - 2
+    assert b"".join(chunks) == body
+    assert all(len(chunk) == FRAME_MAX - 8 for chunk in chunks[:-1])
+    assert 0 < len(chunks[-1]) <= FRAME_MAX - 8
+    assert len(chunks) == -(-body_size // (FRAME_MAX - 8))
+
+
+def test_empty_body_has_no_body_frame():
+    data = publish_frames(1, publish_method_payload(), properties_payload(), b"", FRAME_MAX)
+    assert [frame_type for frame_type, _, _ in FrameParser(FRAME_MAX).feed(data)] == [1, 2]
+
+
+def test_unlimited_frame_max_sends_one_body_frame():
+    body = b"z" * 100_000
+    frames = FrameParser(0).feed(body_frames(1, body, 0))
+    assert frames == [(3, 1, body)]
+
+
+def test_body_may_be_bytearray_or_memoryview():
+    body = b"q" * 5000
+    expected = body_frames(1, body, FRAME_MAX)
+    assert body_frames(1, bytearray(body), FRAME_MAX) == expected
+    assert body_frames(1, memoryview(body), FRAME_MAX) == expected
+
+
+def test_one_read():
+    data, frames = sample_stream()
+    assert FrameParser(FRAME_MAX).feed(data) == frames
+
+
+def test_split_at_every_byte():
+    data, frames = sample_stream()
+    for cut in range(len(data) + 1):
+        parser = FrameParser(FRAME_MAX)
+        assert parser.feed(data[:cut]) + parser.feed(data[cut:]) == frames
+
+
+def test_one_byte_at_a_time():
+    data, frames = sample_stream()
+    parser = FrameParser(FRAME_MAX)
+    assert [frame for i in range(len(data)) for frame in parser.feed(data[i : i + 1])] == frames
+
+
+def test_many_coalesced_frames():
+    frames = [(3, n % 5, bytes([n % 256]) * (n % 50)) for n in range(5000)]
+    data = b"".join(struct.pack(">BHI", t, c, len(p)) + p + b"\xce" for t, c, p in frames)
+    assert FrameParser(FRAME_MAX).feed(data) == frames
+
+
+def test_large_frame_in_64k_reads():
+    body = bytes(range(256)) * (4 * 1024 * 1024 // 256)
+    data = body_frames(1, body, 0) + HEARTBEAT_FRAME[:3]
+    parser = FrameParser(0)
+    reads = [data[start : start + 65536] for start in range(0, len(data), 65536)]
+    for read in reads[:-1]:
+        assert parser.feed(read) == []
+    assert parser.feed(reads[-1]) == [(3, 1, body)]
+    assert parser.feed(HEARTBEAT_FRAME[3:]) == [(8, 0, b"")]
+
+
+def test_frame_exactly_frame_max():
+    data = body_frames(1, b"a" * (FRAME_MAX - 8), FRAME_MAX)
+    assert FrameParser(FRAME_MAX).feed(data) == [(3, 1, b"a" * (FRAME_MAX - 8))]
+
+
+def test_frame_over_frame_max_fails_on_its_header():
+    oversized = struct.pack(">BHI", 3, 1, FRAME_MAX - 7)
+    with pytest.raises(FrameError) as info:
+        FrameParser(FRAME_MAX).feed(oversized)
+    assert info.value.reply_code == 501
+
+
+def test_frame_max_changes_after_tuning():
+    parser = FrameParser(0)
+    assert parser.feed(body_frames(1, b"a" * 5000, 0)) == [(3, 1, b"a" * 5000)]
+    parser.frame_max = FRAME_MAX
+    with pytest.raises(FrameError):
+        parser.feed(body_frames(1, b"a" * 5000, 0))
+
+
+def test_bad_frame_end():
+    with pytest.raises(FrameError):
+        FrameParser(FRAME_MAX).feed(HEARTBEAT_FRAME[:-1] + b"\x00")
+    parser = FrameParser(FRAME_MAX)
+    parser.feed(b"\x03\x00\x01\x00\x00\x00\x02ab")
+    with pytest.raises(FrameError):
+        parser.feed(b"\xcf")
+
+
+def parse_or_frame_error(reads, frame_max):
+    parser = FrameParser(frame_max)
+    try:
+        for read in reads:
+            parser.feed(read)
+    except FrameError:
+        pass
+
+
+@FUZZ
+@given(st.lists(st.binary(max_size=64), max_size=8), st.sampled_from([0, 9, 64, FRAME_MAX]))
+def test_fuzz_random_reads(reads, frame_max):
+    parse_or_frame_error(reads, frame_max)
+
+
+@FUZZ
+@given(st.data())
+def test_fuzz_mutated_stream(data):
+    stream = bytearray(sample_stream()[0])
+    for _ in range(data.draw(st.integers(1, 4))):
+        stream[data.draw(st.integers(0, len(stream) - 1))] = data.draw(st.integers(0, 255))
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=4)))
+    reads = [bytes(stream[a:b]) for a, b in zip([0, *cuts], [*cuts, len(stream)])]
+    parse_or_frame_error(reads, FRAME_MAX)
+
+
+def test_frame_error_is_a_protocol_error():
+    assert issubclass(FrameError, AmqpProtocolError)
