@@ -99,9 +99,11 @@ async def connect(
     try:
         return await asyncio.wait_for(open_connection(), connection_timeout)
     except asyncio.TimeoutError:
-        raise AmqpClosedConnection(
+        raise exceptions.AmqpConnectionFailed(
             f"could not connect to {host}:{port} within {connection_timeout} s"
         ) from None
+    except OSError as exc:
+        raise exceptions.AmqpConnectionFailed(f"could not connect to {host}:{port}: {exc}") from exc
 
 
 _INT_OPTIONS = ("heartbeat", "frame_max", "channel_max")

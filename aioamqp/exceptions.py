@@ -24,6 +24,13 @@ class AmqpClosedConnection(AioamqpException):
         self.reply_text = reply_text
 
 
+class AmqpConnectionFailed(AmqpClosedConnection, OSError):
+    """connect() could not reach or log in to the broker in time (also an OSError)."""
+
+    def __init__(self, message: str):
+        AmqpClosedConnection.__init__(self, message)
+
+
 class SynchronizationError(AioamqpException):
     """A reply arrived that no request was waiting for."""
 

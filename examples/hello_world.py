@@ -1,6 +1,6 @@
 """Hello world: publish N messages to a queue, consume them, print them and a summary.
 
-    python examples/hello_world.py [N]      (AMQP_URL overrides amqp://guest:guest@127.0.0.1/)
+python examples/hello_world.py [N]      (AMQP_URL overrides amqp://guest:guest@127.0.0.1/)
 """
 
 import asyncio
@@ -22,9 +22,7 @@ async def main(count: int) -> None:
 
     started = time.perf_counter()
     await channel.confirm_select()
-    await asyncio.gather(
-        *(channel.publish(f"Hello World #{i}", "", QUEUE) for i in range(count))
-    )
+    await asyncio.gather(*(channel.publish(f"Hello World #{i}", "", QUEUE) for i in range(count)))
 
     received = asyncio.get_running_loop().create_future()
     seen = []
