@@ -359,7 +359,7 @@ class Channel(ChannelMethods):
         self._check_open()
         if isinstance(payload, str):
             payload = payload.encode()
-        method = m.BasicPublish(exchange_name, routing_key, mandatory, immediate).encode()
+        method = m.BasicPublish.pack(exchange_name, routing_key, mandatory, immediate)
         data = publish_frames(
             self.channel_id,
             method,

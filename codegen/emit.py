@@ -30,7 +30,7 @@ class StructNames:
 
 def _bits_expr(group) -> str:
     terms = [
-        f"(1 if self.{f.name} else 0)" if i == 0 else f"({1 << i} if self.{f.name} else 0)"
+        f"(1 if {f.name} else 0)" if i == 0 else f"({1 << i} if {f.name} else 0)"
         for i, f in enumerate(group)
         if not f.reserved
     ]
@@ -44,8 +44,8 @@ def _fixed_value(group) -> str:
     if f.reserved:
         return "0"
     if f.wire == "timestamp":
-        return f"encode_timestamp(self.{f.name})"
-    return f"self.{f.name}"
+        return f"encode_timestamp({f.name})"
+    return f.name
 
 
 _RESERVED_VARIABLE = {"shortstr": b"\x00", "longstr": b"\x00" * 4, "table": b"\x00" * 4}
@@ -57,7 +57,8 @@ def bytes_literal(data: bytes) -> str:
 
 
 def encode_parts(method: Method, structs: StructNames) -> tuple[list[str], bool]:
-    """Expressions whose concatenation is the method payload; and whether a struct is packed."""
+    """Expressions over the argument names whose concatenation is the method payload, and
+    whether a struct pack (which can fail on a bad integer) is among them."""
     head = [method.class_id, method.method_id]
     parts: list[str] = []
     packs = False
@@ -67,7 +68,7 @@ def encode_parts(method: Method, structs: StructNames) -> tuple[list[str], bool]
             if f.reserved:
                 parts.append(bytes_literal(_RESERVED_VARIABLE[f.wire]))
             else:
-                parts.append(f"encode_{f.wire}(self.{f.name})")
+                parts.append(f"encode_{f.wire}({f.name})")
             continue
         fmt = seg.fmt
         values = [_fixed_value(g) for g in seg.groups]
@@ -140,7 +141,7 @@ def _decode_variable(wire: str, dest: str | None) -> list[str]:
             return ["offset += 1 + buf[offset]"]
         return [
             "end = offset + 1 + buf[offset]",
-            f'{dest} = str(buf[offset + 1 : end], "utf-8")',
+            f"{dest} = buf[offset + 1 : end].decode()",
             "offset = end",
         ]
     return [f"{dest or '_'}, offset = decode_{wire}(buf, offset)"]

@@ -49,10 +49,12 @@ class Method:
     HAS_CONTENT: ClassVar[bool]
 
     def encode(self) -> bytes:
+        """The method frame payload: class id, method id, arguments."""
         raise NotImplementedError
 
     @classmethod
     def decode(cls, buf: Buffer) -> Method:
+        """Read a whole method frame payload (class id, method id, arguments)."""
         raise NotImplementedError
 
     def __eq__(self, other: object) -> bool:
@@ -102,12 +104,29 @@ class ConnectionStart(Method):
         self.locales = locales
 
     def encode(self) -> bytes:
+        return self.pack(
+            self.version_major,
+            self.version_minor,
+            self.server_properties,
+            self.mechanisms,
+            self.locales,
+        )
+
+    @staticmethod
+    def pack(
+        version_major: int = 0,
+        version_minor: int = 0,
+        server_properties: Mapping[str, Any] | None = None,
+        mechanisms: bytes | str = b"",
+        locales: bytes | str = b"",
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
-                _S_HHBB.pack(10, 10, self.version_major, self.version_minor)
-                + encode_table(self.server_properties)
-                + encode_longstr(self.mechanisms)
-                + encode_longstr(self.locales)
+                _S_HHBB.pack(10, 10, version_major, version_minor)
+                + encode_table(server_properties)
+                + encode_longstr(mechanisms)
+                + encode_longstr(locales)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"connection.start: {exc}") from None
@@ -115,6 +134,8 @@ class ConnectionStart(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> ConnectionStart:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.version_major, self.version_minor = _S_BB.unpack_from(buf, offset)
@@ -159,26 +180,38 @@ class ConnectionStartOk(Method):
         self.locale = locale
 
     def encode(self) -> bytes:
+        return self.pack(self.client_properties, self.mechanism, self.response, self.locale)
+
+    @staticmethod
+    def pack(
+        client_properties: Mapping[str, Any] | None = None,
+        mechanism: str = "",
+        response: bytes | str = b"",
+        locale: str = "",
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         return (
             b"\x00\x0a\x00\x0b"
-            + encode_table(self.client_properties)
-            + encode_shortstr(self.mechanism)
-            + encode_longstr(self.response)
-            + encode_shortstr(self.locale)
+            + encode_table(client_properties)
+            + encode_shortstr(mechanism)
+            + encode_longstr(response)
+            + encode_shortstr(locale)
         )
 
     @classmethod
     def decode(cls, buf: Buffer) -> ConnectionStartOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.client_properties, offset = decode_table(buf, offset)
             end = offset + 1 + buf[offset]
-            self.mechanism = str(buf[offset + 1 : end], "utf-8")
+            self.mechanism = buf[offset + 1 : end].decode()
             offset = end
             self.response, offset = decode_longstr(buf, offset)
             end = offset + 1 + buf[offset]
-            self.locale = str(buf[offset + 1 : end], "utf-8")
+            self.locale = buf[offset + 1 : end].decode()
             offset = end
         except (struct.error, IndexError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
@@ -206,11 +239,20 @@ class ConnectionSecure(Method):
         self.challenge = challenge
 
     def encode(self) -> bytes:
-        return b"\x00\x0a\x00\x14" + encode_longstr(self.challenge)
+        return self.pack(self.challenge)
+
+    @staticmethod
+    def pack(
+        challenge: bytes | str = b"",
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
+        return b"\x00\x0a\x00\x14" + encode_longstr(challenge)
 
     @classmethod
     def decode(cls, buf: Buffer) -> ConnectionSecure:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.challenge, offset = decode_longstr(buf, offset)
@@ -240,11 +282,20 @@ class ConnectionSecureOk(Method):
         self.response = response
 
     def encode(self) -> bytes:
-        return b"\x00\x0a\x00\x15" + encode_longstr(self.response)
+        return self.pack(self.response)
+
+    @staticmethod
+    def pack(
+        response: bytes | str = b"",
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
+        return b"\x00\x0a\x00\x15" + encode_longstr(response)
 
     @classmethod
     def decode(cls, buf: Buffer) -> ConnectionSecureOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.response, offset = decode_longstr(buf, offset)
@@ -282,14 +333,25 @@ class ConnectionTune(Method):
         self.heartbeat = heartbeat
 
     def encode(self) -> bytes:
+        return self.pack(self.channel_max, self.frame_max, self.heartbeat)
+
+    @staticmethod
+    def pack(
+        channel_max: int = 0,
+        frame_max: int = 0,
+        heartbeat: int = 0,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
-            return _S_HHHIH.pack(10, 30, self.channel_max, self.frame_max, self.heartbeat)
+            return _S_HHHIH.pack(10, 30, channel_max, frame_max, heartbeat)
         except struct.error as exc:
             raise IntegerOutOfRange(f"connection.tune: {exc}") from None
 
     @classmethod
     def decode(cls, buf: Buffer) -> ConnectionTune:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset)
@@ -328,14 +390,25 @@ class ConnectionTuneOk(Method):
         self.heartbeat = heartbeat
 
     def encode(self) -> bytes:
+        return self.pack(self.channel_max, self.frame_max, self.heartbeat)
+
+    @staticmethod
+    def pack(
+        channel_max: int = 0,
+        frame_max: int = 0,
+        heartbeat: int = 0,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
-            return _S_HHHIH.pack(10, 31, self.channel_max, self.frame_max, self.heartbeat)
+            return _S_HHHIH.pack(10, 31, channel_max, frame_max, heartbeat)
         except struct.error as exc:
             raise IntegerOutOfRange(f"connection.tune-ok: {exc}") from None
 
     @classmethod
     def decode(cls, buf: Buffer) -> ConnectionTuneOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset)
@@ -366,15 +439,24 @@ class ConnectionOpen(Method):
         self.virtual_host = virtual_host
 
     def encode(self) -> bytes:
-        return b"\x00\x0a\x00\x28" + encode_shortstr(self.virtual_host) + b"\x00\x00"
+        return self.pack(self.virtual_host)
+
+    @staticmethod
+    def pack(
+        virtual_host: str = "",
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
+        return b"\x00\x0a\x00\x28" + encode_shortstr(virtual_host) + b"\x00\x00"
 
     @classmethod
     def decode(cls, buf: Buffer) -> ConnectionOpen:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             end = offset + 1 + buf[offset]
-            self.virtual_host = str(buf[offset + 1 : end], "utf-8")
+            self.virtual_host = buf[offset + 1 : end].decode()
             offset = end
             offset += 1 + buf[offset]
             _bits0 = buf[offset]
@@ -399,11 +481,18 @@ class ConnectionOpenOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x0a\x00\x29\x00"
 
     @classmethod
     def decode(cls, buf: Buffer) -> ConnectionOpenOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 1 + buf[offset]
@@ -444,11 +533,21 @@ class ConnectionClose(Method):
         self.method_id = method_id
 
     def encode(self) -> bytes:
+        return self.pack(self.reply_code, self.reply_text, self.class_id, self.method_id)
+
+    @staticmethod
+    def pack(
+        reply_code: int = 0,
+        reply_text: str = "",
+        class_id: int = 0,
+        method_id: int = 0,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
-                _S_HHH.pack(10, 50, self.reply_code)
-                + encode_shortstr(self.reply_text)
-                + _S_HH.pack(self.class_id, self.method_id)
+                _S_HHH.pack(10, 50, reply_code)
+                + encode_shortstr(reply_text)
+                + _S_HH.pack(class_id, method_id)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"connection.close: {exc}") from None
@@ -456,12 +555,14 @@ class ConnectionClose(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> ConnectionClose:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             (self.reply_code,) = _S_H.unpack_from(buf, offset)
             offset += 2
             end = offset + 1 + buf[offset]
-            self.reply_text = str(buf[offset + 1 : end], "utf-8")
+            self.reply_text = buf[offset + 1 : end].decode()
             offset = end
             self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
             offset += 4
@@ -485,6 +586,11 @@ class ConnectionCloseOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x0a\x00\x33"
 
     @classmethod
@@ -512,15 +618,24 @@ class ConnectionBlocked(Method):
         self.reason = reason
 
     def encode(self) -> bytes:
-        return b"\x00\x0a\x00\x3c" + encode_shortstr(self.reason)
+        return self.pack(self.reason)
+
+    @staticmethod
+    def pack(
+        reason: str = "",
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
+        return b"\x00\x0a\x00\x3c" + encode_shortstr(reason)
 
     @classmethod
     def decode(cls, buf: Buffer) -> ConnectionBlocked:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             end = offset + 1 + buf[offset]
-            self.reason = str(buf[offset + 1 : end], "utf-8")
+            self.reason = buf[offset + 1 : end].decode()
             offset = end
         except (struct.error, IndexError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
@@ -542,6 +657,11 @@ class ConnectionUnblocked(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x0a\x00\x3d"
 
     @classmethod
@@ -574,16 +694,26 @@ class ConnectionUpdateSecret(Method):
         self.reason = reason
 
     def encode(self) -> bytes:
-        return b"\x00\x0a\x00\x46" + encode_longstr(self.new_secret) + encode_shortstr(self.reason)
+        return self.pack(self.new_secret, self.reason)
+
+    @staticmethod
+    def pack(
+        new_secret: bytes | str = b"",
+        reason: str = "",
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
+        return b"\x00\x0a\x00\x46" + encode_longstr(new_secret) + encode_shortstr(reason)
 
     @classmethod
     def decode(cls, buf: Buffer) -> ConnectionUpdateSecret:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.new_secret, offset = decode_longstr(buf, offset)
             end = offset + 1 + buf[offset]
-            self.reason = str(buf[offset + 1 : end], "utf-8")
+            self.reason = buf[offset + 1 : end].decode()
             offset = end
         except (struct.error, IndexError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
@@ -605,6 +735,11 @@ class ConnectionUpdateSecretOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x0a\x00\x47"
 
     @classmethod
@@ -626,11 +761,18 @@ class ChannelOpen(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x14\x00\x0a\x00"
 
     @classmethod
     def decode(cls, buf: Buffer) -> ChannelOpen:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 1 + buf[offset]
@@ -654,11 +796,18 @@ class ChannelOpenOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x14\x00\x0b\x00\x00\x00\x00"
 
     @classmethod
     def decode(cls, buf: Buffer) -> ChannelOpenOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             _, offset = decode_longstr(buf, offset)
@@ -688,14 +837,23 @@ class ChannelFlow(Method):
         self.active = active
 
     def encode(self) -> bytes:
+        return self.pack(self.active)
+
+    @staticmethod
+    def pack(
+        active: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
-            return _S_HHB.pack(20, 20, (1 if self.active else 0))
+            return _S_HHB.pack(20, 20, (1 if active else 0))
         except struct.error as exc:
             raise IntegerOutOfRange(f"channel.flow: {exc}") from None
 
     @classmethod
     def decode(cls, buf: Buffer) -> ChannelFlow:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             _bits0 = buf[offset]
@@ -727,14 +885,23 @@ class ChannelFlowOk(Method):
         self.active = active
 
     def encode(self) -> bytes:
+        return self.pack(self.active)
+
+    @staticmethod
+    def pack(
+        active: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
-            return _S_HHB.pack(20, 21, (1 if self.active else 0))
+            return _S_HHB.pack(20, 21, (1 if active else 0))
         except struct.error as exc:
             raise IntegerOutOfRange(f"channel.flow-ok: {exc}") from None
 
     @classmethod
     def decode(cls, buf: Buffer) -> ChannelFlowOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             _bits0 = buf[offset]
@@ -777,11 +944,21 @@ class ChannelClose(Method):
         self.method_id = method_id
 
     def encode(self) -> bytes:
+        return self.pack(self.reply_code, self.reply_text, self.class_id, self.method_id)
+
+    @staticmethod
+    def pack(
+        reply_code: int = 0,
+        reply_text: str = "",
+        class_id: int = 0,
+        method_id: int = 0,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
-                _S_HHH.pack(20, 40, self.reply_code)
-                + encode_shortstr(self.reply_text)
-                + _S_HH.pack(self.class_id, self.method_id)
+                _S_HHH.pack(20, 40, reply_code)
+                + encode_shortstr(reply_text)
+                + _S_HH.pack(class_id, method_id)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"channel.close: {exc}") from None
@@ -789,12 +966,14 @@ class ChannelClose(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> ChannelClose:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             (self.reply_code,) = _S_H.unpack_from(buf, offset)
             offset += 2
             end = offset + 1 + buf[offset]
-            self.reply_text = str(buf[offset + 1 : end], "utf-8")
+            self.reply_text = buf[offset + 1 : end].decode()
             offset = end
             self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
             offset += 4
@@ -818,6 +997,11 @@ class ChannelCloseOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x14\x00\x29"
 
     @classmethod
@@ -868,19 +1052,42 @@ class ExchangeDeclare(Method):
         self.arguments = arguments
 
     def encode(self) -> bytes:
+        return self.pack(
+            self.exchange_name,
+            self.type_name,
+            self.passive,
+            self.durable,
+            self.auto_delete,
+            self.internal,
+            self.no_wait,
+            self.arguments,
+        )
+
+    @staticmethod
+    def pack(
+        exchange_name: str = "",
+        type_name: str = "direct",
+        passive: bool = False,
+        durable: bool = False,
+        auto_delete: bool = False,
+        internal: bool = False,
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x28\x00\x0a\x00\x00"
-                + encode_shortstr(self.exchange_name)
-                + encode_shortstr(self.type_name)
+                + encode_shortstr(exchange_name)
+                + encode_shortstr(type_name)
                 + _S_B.pack(
-                    (1 if self.passive else 0)
-                    | (2 if self.durable else 0)
-                    | (4 if self.auto_delete else 0)
-                    | (8 if self.internal else 0)
-                    | (16 if self.no_wait else 0)
+                    (1 if passive else 0)
+                    | (2 if durable else 0)
+                    | (4 if auto_delete else 0)
+                    | (8 if internal else 0)
+                    | (16 if no_wait else 0)
                 )
-                + encode_table(self.arguments)
+                + encode_table(arguments)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"exchange.declare: {exc}") from None
@@ -888,14 +1095,16 @@ class ExchangeDeclare(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> ExchangeDeclare:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_name = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.type_name = str(buf[offset + 1 : end], "utf-8")
+            self.type_name = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -925,6 +1134,11 @@ class ExchangeDeclareOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x28\x00\x0b"
 
     @classmethod
@@ -960,11 +1174,20 @@ class ExchangeDelete(Method):
         self.no_wait = no_wait
 
     def encode(self) -> bytes:
+        return self.pack(self.exchange_name, self.if_unused, self.no_wait)
+
+    @staticmethod
+    def pack(
+        exchange_name: str = "",
+        if_unused: bool = False,
+        no_wait: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x28\x00\x14\x00\x00"
-                + encode_shortstr(self.exchange_name)
-                + _S_B.pack((1 if self.if_unused else 0) | (2 if self.no_wait else 0))
+                + encode_shortstr(exchange_name)
+                + _S_B.pack((1 if if_unused else 0) | (2 if no_wait else 0))
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"exchange.delete: {exc}") from None
@@ -972,11 +1195,13 @@ class ExchangeDelete(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> ExchangeDelete:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_name = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -1002,6 +1227,11 @@ class ExchangeDeleteOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x28\x00\x15"
 
     @classmethod
@@ -1043,14 +1273,31 @@ class ExchangeBind(Method):
         self.arguments = arguments
 
     def encode(self) -> bytes:
+        return self.pack(
+            self.exchange_destination,
+            self.exchange_source,
+            self.routing_key,
+            self.no_wait,
+            self.arguments,
+        )
+
+    @staticmethod
+    def pack(
+        exchange_destination: str = "",
+        exchange_source: str = "",
+        routing_key: str = "",
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x28\x00\x1e\x00\x00"
-                + encode_shortstr(self.exchange_destination)
-                + encode_shortstr(self.exchange_source)
-                + encode_shortstr(self.routing_key)
-                + _S_B.pack((1 if self.no_wait else 0))
-                + encode_table(self.arguments)
+                + encode_shortstr(exchange_destination)
+                + encode_shortstr(exchange_source)
+                + encode_shortstr(routing_key)
+                + _S_B.pack((1 if no_wait else 0))
+                + encode_table(arguments)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"exchange.bind: {exc}") from None
@@ -1058,17 +1305,19 @@ class ExchangeBind(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> ExchangeBind:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.exchange_destination = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_destination = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.exchange_source = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_source = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            self.routing_key = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -1094,6 +1343,11 @@ class ExchangeBindOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x28\x00\x1f"
 
     @classmethod
@@ -1135,14 +1389,31 @@ class ExchangeUnbind(Method):
         self.arguments = arguments
 
     def encode(self) -> bytes:
+        return self.pack(
+            self.exchange_destination,
+            self.exchange_source,
+            self.routing_key,
+            self.no_wait,
+            self.arguments,
+        )
+
+    @staticmethod
+    def pack(
+        exchange_destination: str = "",
+        exchange_source: str = "",
+        routing_key: str = "",
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x28\x00\x28\x00\x00"
-                + encode_shortstr(self.exchange_destination)
-                + encode_shortstr(self.exchange_source)
-                + encode_shortstr(self.routing_key)
-                + _S_B.pack((1 if self.no_wait else 0))
-                + encode_table(self.arguments)
+                + encode_shortstr(exchange_destination)
+                + encode_shortstr(exchange_source)
+                + encode_shortstr(routing_key)
+                + _S_B.pack((1 if no_wait else 0))
+                + encode_table(arguments)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"exchange.unbind: {exc}") from None
@@ -1150,17 +1421,19 @@ class ExchangeUnbind(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> ExchangeUnbind:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.exchange_destination = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_destination = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.exchange_source = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_source = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            self.routing_key = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -1186,6 +1459,11 @@ class ExchangeUnbindOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x28\x00\x33"
 
     @classmethod
@@ -1233,18 +1511,39 @@ class QueueDeclare(Method):
         self.arguments = arguments
 
     def encode(self) -> bytes:
+        return self.pack(
+            self.queue_name,
+            self.passive,
+            self.durable,
+            self.exclusive,
+            self.auto_delete,
+            self.no_wait,
+            self.arguments,
+        )
+
+    @staticmethod
+    def pack(
+        queue_name: str = "",
+        passive: bool = False,
+        durable: bool = False,
+        exclusive: bool = False,
+        auto_delete: bool = False,
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x32\x00\x0a\x00\x00"
-                + encode_shortstr(self.queue_name)
+                + encode_shortstr(queue_name)
                 + _S_B.pack(
-                    (1 if self.passive else 0)
-                    | (2 if self.durable else 0)
-                    | (4 if self.exclusive else 0)
-                    | (8 if self.auto_delete else 0)
-                    | (16 if self.no_wait else 0)
+                    (1 if passive else 0)
+                    | (2 if durable else 0)
+                    | (4 if exclusive else 0)
+                    | (8 if auto_delete else 0)
+                    | (16 if no_wait else 0)
                 )
-                + encode_table(self.arguments)
+                + encode_table(arguments)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"queue.declare: {exc}") from None
@@ -1252,11 +1551,13 @@ class QueueDeclare(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> QueueDeclare:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            self.queue_name = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -1300,11 +1601,20 @@ class QueueDeclareOk(Method):
         self.consumer_count = consumer_count
 
     def encode(self) -> bytes:
+        return self.pack(self.queue_name, self.message_count, self.consumer_count)
+
+    @staticmethod
+    def pack(
+        queue_name: str = "",
+        message_count: int = 0,
+        consumer_count: int = 0,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x32\x00\x0b"
-                + encode_shortstr(self.queue_name)
-                + _S_II.pack(self.message_count, self.consumer_count)
+                + encode_shortstr(queue_name)
+                + _S_II.pack(message_count, consumer_count)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"queue.declare-ok: {exc}") from None
@@ -1312,10 +1622,12 @@ class QueueDeclareOk(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> QueueDeclareOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             end = offset + 1 + buf[offset]
-            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            self.queue_name = buf[offset + 1 : end].decode()
             offset = end
             self.message_count, self.consumer_count = _S_II.unpack_from(buf, offset)
             offset += 8
@@ -1359,14 +1671,27 @@ class QueueBind(Method):
         self.arguments = arguments
 
     def encode(self) -> bytes:
+        return self.pack(
+            self.queue_name, self.exchange_name, self.routing_key, self.no_wait, self.arguments
+        )
+
+    @staticmethod
+    def pack(
+        queue_name: str = "",
+        exchange_name: str = "",
+        routing_key: str = "",
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x32\x00\x14\x00\x00"
-                + encode_shortstr(self.queue_name)
-                + encode_shortstr(self.exchange_name)
-                + encode_shortstr(self.routing_key)
-                + _S_B.pack((1 if self.no_wait else 0))
-                + encode_table(self.arguments)
+                + encode_shortstr(queue_name)
+                + encode_shortstr(exchange_name)
+                + encode_shortstr(routing_key)
+                + _S_B.pack((1 if no_wait else 0))
+                + encode_table(arguments)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"queue.bind: {exc}") from None
@@ -1374,17 +1699,19 @@ class QueueBind(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> QueueBind:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            self.queue_name = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_name = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            self.routing_key = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -1410,6 +1737,11 @@ class QueueBindOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x32\x00\x15"
 
     @classmethod
@@ -1448,28 +1780,40 @@ class QueueUnbind(Method):
         self.arguments = arguments
 
     def encode(self) -> bytes:
+        return self.pack(self.queue_name, self.exchange_name, self.routing_key, self.arguments)
+
+    @staticmethod
+    def pack(
+        queue_name: str = "",
+        exchange_name: str = "",
+        routing_key: str = "",
+        arguments: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         return (
             b"\x00\x32\x00\x32\x00\x00"
-            + encode_shortstr(self.queue_name)
-            + encode_shortstr(self.exchange_name)
-            + encode_shortstr(self.routing_key)
-            + encode_table(self.arguments)
+            + encode_shortstr(queue_name)
+            + encode_shortstr(exchange_name)
+            + encode_shortstr(routing_key)
+            + encode_table(arguments)
         )
 
     @classmethod
     def decode(cls, buf: Buffer) -> QueueUnbind:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            self.queue_name = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_name = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            self.routing_key = buf[offset + 1 : end].decode()
             offset = end
             self.arguments, offset = decode_table(buf, offset)
         except (struct.error, IndexError, ValueError, OverflowError):
@@ -1492,6 +1836,11 @@ class QueueUnbindOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x32\x00\x33"
 
     @classmethod
@@ -1524,11 +1873,19 @@ class QueuePurge(Method):
         self.no_wait = no_wait
 
     def encode(self) -> bytes:
+        return self.pack(self.queue_name, self.no_wait)
+
+    @staticmethod
+    def pack(
+        queue_name: str = "",
+        no_wait: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x32\x00\x1e\x00\x00"
-                + encode_shortstr(self.queue_name)
-                + _S_B.pack((1 if self.no_wait else 0))
+                + encode_shortstr(queue_name)
+                + _S_B.pack((1 if no_wait else 0))
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"queue.purge: {exc}") from None
@@ -1536,11 +1893,13 @@ class QueuePurge(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> QueuePurge:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            self.queue_name = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -1571,14 +1930,23 @@ class QueuePurgeOk(Method):
         self.message_count = message_count
 
     def encode(self) -> bytes:
+        return self.pack(self.message_count)
+
+    @staticmethod
+    def pack(
+        message_count: int = 0,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
-            return _S_HHI.pack(50, 31, self.message_count)
+            return _S_HHI.pack(50, 31, message_count)
         except struct.error as exc:
             raise IntegerOutOfRange(f"queue.purge-ok: {exc}") from None
 
     @classmethod
     def decode(cls, buf: Buffer) -> QueuePurgeOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             (self.message_count,) = _S_I.unpack_from(buf, offset)
@@ -1620,14 +1988,22 @@ class QueueDelete(Method):
         self.no_wait = no_wait
 
     def encode(self) -> bytes:
+        return self.pack(self.queue_name, self.if_unused, self.if_empty, self.no_wait)
+
+    @staticmethod
+    def pack(
+        queue_name: str = "",
+        if_unused: bool = False,
+        if_empty: bool = False,
+        no_wait: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x32\x00\x28\x00\x00"
-                + encode_shortstr(self.queue_name)
+                + encode_shortstr(queue_name)
                 + _S_B.pack(
-                    (1 if self.if_unused else 0)
-                    | (2 if self.if_empty else 0)
-                    | (4 if self.no_wait else 0)
+                    (1 if if_unused else 0) | (2 if if_empty else 0) | (4 if no_wait else 0)
                 )
             )
         except struct.error as exc:
@@ -1636,11 +2012,13 @@ class QueueDelete(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> QueueDelete:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            self.queue_name = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -1673,14 +2051,23 @@ class QueueDeleteOk(Method):
         self.message_count = message_count
 
     def encode(self) -> bytes:
+        return self.pack(self.message_count)
+
+    @staticmethod
+    def pack(
+        message_count: int = 0,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
-            return _S_HHI.pack(50, 41, self.message_count)
+            return _S_HHI.pack(50, 41, message_count)
         except struct.error as exc:
             raise IntegerOutOfRange(f"queue.delete-ok: {exc}") from None
 
     @classmethod
     def decode(cls, buf: Buffer) -> QueueDeleteOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             (self.message_count,) = _S_I.unpack_from(buf, offset)
@@ -1719,13 +2106,18 @@ class BasicQos(Method):
         self.connection_global = connection_global
 
     def encode(self) -> bytes:
+        return self.pack(self.prefetch_size, self.prefetch_count, self.connection_global)
+
+    @staticmethod
+    def pack(
+        prefetch_size: int = 0,
+        prefetch_count: int = 0,
+        connection_global: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return _S_HHIHB.pack(
-                60,
-                10,
-                self.prefetch_size,
-                self.prefetch_count,
-                (1 if self.connection_global else 0),
+                60, 10, prefetch_size, prefetch_count, (1 if connection_global else 0)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.qos: {exc}") from None
@@ -1733,6 +2125,8 @@ class BasicQos(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> BasicQos:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.prefetch_size, self.prefetch_count, _bits2 = _S_IHB.unpack_from(buf, offset)
@@ -1758,6 +2152,11 @@ class BasicQosOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x3c\x00\x0b"
 
     @classmethod
@@ -1805,18 +2204,39 @@ class BasicConsume(Method):
         self.arguments = arguments
 
     def encode(self) -> bytes:
+        return self.pack(
+            self.queue_name,
+            self.consumer_tag,
+            self.no_local,
+            self.no_ack,
+            self.exclusive,
+            self.no_wait,
+            self.arguments,
+        )
+
+    @staticmethod
+    def pack(
+        queue_name: str = "",
+        consumer_tag: str = "",
+        no_local: bool = False,
+        no_ack: bool = False,
+        exclusive: bool = False,
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x3c\x00\x14\x00\x00"
-                + encode_shortstr(self.queue_name)
-                + encode_shortstr(self.consumer_tag)
+                + encode_shortstr(queue_name)
+                + encode_shortstr(consumer_tag)
                 + _S_B.pack(
-                    (1 if self.no_local else 0)
-                    | (2 if self.no_ack else 0)
-                    | (4 if self.exclusive else 0)
-                    | (8 if self.no_wait else 0)
+                    (1 if no_local else 0)
+                    | (2 if no_ack else 0)
+                    | (4 if exclusive else 0)
+                    | (8 if no_wait else 0)
                 )
-                + encode_table(self.arguments)
+                + encode_table(arguments)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.consume: {exc}") from None
@@ -1824,14 +2244,16 @@ class BasicConsume(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> BasicConsume:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            self.queue_name = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.consumer_tag = str(buf[offset + 1 : end], "utf-8")
+            self.consumer_tag = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -1866,15 +2288,24 @@ class BasicConsumeOk(Method):
         self.consumer_tag = consumer_tag
 
     def encode(self) -> bytes:
-        return b"\x00\x3c\x00\x15" + encode_shortstr(self.consumer_tag)
+        return self.pack(self.consumer_tag)
+
+    @staticmethod
+    def pack(
+        consumer_tag: str = "",
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
+        return b"\x00\x3c\x00\x15" + encode_shortstr(consumer_tag)
 
     @classmethod
     def decode(cls, buf: Buffer) -> BasicConsumeOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             end = offset + 1 + buf[offset]
-            self.consumer_tag = str(buf[offset + 1 : end], "utf-8")
+            self.consumer_tag = buf[offset + 1 : end].decode()
             offset = end
         except (struct.error, IndexError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
@@ -1907,11 +2338,19 @@ class BasicCancel(Method):
         self.no_wait = no_wait
 
     def encode(self) -> bytes:
+        return self.pack(self.consumer_tag, self.no_wait)
+
+    @staticmethod
+    def pack(
+        consumer_tag: str = "",
+        no_wait: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x3c\x00\x1e"
-                + encode_shortstr(self.consumer_tag)
-                + _S_B.pack((1 if self.no_wait else 0))
+                + encode_shortstr(consumer_tag)
+                + _S_B.pack((1 if no_wait else 0))
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.cancel: {exc}") from None
@@ -1919,10 +2358,12 @@ class BasicCancel(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> BasicCancel:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             end = offset + 1 + buf[offset]
-            self.consumer_tag = str(buf[offset + 1 : end], "utf-8")
+            self.consumer_tag = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -1953,15 +2394,24 @@ class BasicCancelOk(Method):
         self.consumer_tag = consumer_tag
 
     def encode(self) -> bytes:
-        return b"\x00\x3c\x00\x1f" + encode_shortstr(self.consumer_tag)
+        return self.pack(self.consumer_tag)
+
+    @staticmethod
+    def pack(
+        consumer_tag: str = "",
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
+        return b"\x00\x3c\x00\x1f" + encode_shortstr(consumer_tag)
 
     @classmethod
     def decode(cls, buf: Buffer) -> BasicCancelOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             end = offset + 1 + buf[offset]
-            self.consumer_tag = str(buf[offset + 1 : end], "utf-8")
+            self.consumer_tag = buf[offset + 1 : end].decode()
             offset = end
         except (struct.error, IndexError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
@@ -2000,12 +2450,22 @@ class BasicPublish(Method):
         self.immediate = immediate
 
     def encode(self) -> bytes:
+        return self.pack(self.exchange_name, self.routing_key, self.mandatory, self.immediate)
+
+    @staticmethod
+    def pack(
+        exchange_name: str = "",
+        routing_key: str = "",
+        mandatory: bool = False,
+        immediate: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x3c\x00\x28\x00\x00"
-                + encode_shortstr(self.exchange_name)
-                + encode_shortstr(self.routing_key)
-                + _S_B.pack((1 if self.mandatory else 0) | (2 if self.immediate else 0))
+                + encode_shortstr(exchange_name)
+                + encode_shortstr(routing_key)
+                + _S_B.pack((1 if mandatory else 0) | (2 if immediate else 0))
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.publish: {exc}") from None
@@ -2013,14 +2473,16 @@ class BasicPublish(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> BasicPublish:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_name = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            self.routing_key = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -2063,12 +2525,22 @@ class BasicReturn(Method):
         self.routing_key = routing_key
 
     def encode(self) -> bytes:
+        return self.pack(self.reply_code, self.reply_text, self.exchange_name, self.routing_key)
+
+    @staticmethod
+    def pack(
+        reply_code: int = 0,
+        reply_text: str = "",
+        exchange_name: str = "",
+        routing_key: str = "",
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
-                _S_HHH.pack(60, 50, self.reply_code)
-                + encode_shortstr(self.reply_text)
-                + encode_shortstr(self.exchange_name)
-                + encode_shortstr(self.routing_key)
+                _S_HHH.pack(60, 50, reply_code)
+                + encode_shortstr(reply_text)
+                + encode_shortstr(exchange_name)
+                + encode_shortstr(routing_key)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.return: {exc}") from None
@@ -2076,18 +2548,20 @@ class BasicReturn(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> BasicReturn:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             (self.reply_code,) = _S_H.unpack_from(buf, offset)
             offset += 2
             end = offset + 1 + buf[offset]
-            self.reply_text = str(buf[offset + 1 : end], "utf-8")
+            self.reply_text = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_name = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            self.routing_key = buf[offset + 1 : end].decode()
             offset = end
         except (struct.error, IndexError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
@@ -2129,13 +2603,30 @@ class BasicDeliver(Method):
         self.routing_key = routing_key
 
     def encode(self) -> bytes:
+        return self.pack(
+            self.consumer_tag,
+            self.delivery_tag,
+            self.redelivered,
+            self.exchange_name,
+            self.routing_key,
+        )
+
+    @staticmethod
+    def pack(
+        consumer_tag: str = "",
+        delivery_tag: int = 0,
+        redelivered: bool = False,
+        exchange_name: str = "",
+        routing_key: str = "",
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x3c\x00\x3c"
-                + encode_shortstr(self.consumer_tag)
-                + _S_QB.pack(self.delivery_tag, (1 if self.redelivered else 0))
-                + encode_shortstr(self.exchange_name)
-                + encode_shortstr(self.routing_key)
+                + encode_shortstr(consumer_tag)
+                + _S_QB.pack(delivery_tag, (1 if redelivered else 0))
+                + encode_shortstr(exchange_name)
+                + encode_shortstr(routing_key)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.deliver: {exc}") from None
@@ -2143,19 +2634,21 @@ class BasicDeliver(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> BasicDeliver:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             end = offset + 1 + buf[offset]
-            self.consumer_tag = str(buf[offset + 1 : end], "utf-8")
+            self.consumer_tag = buf[offset + 1 : end].decode()
             offset = end
             self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
             offset += 9
             self.redelivered = _bits1 & 1 != 0
             end = offset + 1 + buf[offset]
-            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_name = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            self.routing_key = buf[offset + 1 : end].decode()
             offset = end
         except (struct.error, IndexError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
@@ -2191,11 +2684,19 @@ class BasicGet(Method):
         self.no_ack = no_ack
 
     def encode(self) -> bytes:
+        return self.pack(self.queue_name, self.no_ack)
+
+    @staticmethod
+    def pack(
+        queue_name: str = "",
+        no_ack: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
                 b"\x00\x3c\x00\x46\x00\x00"
-                + encode_shortstr(self.queue_name)
-                + _S_B.pack((1 if self.no_ack else 0))
+                + encode_shortstr(queue_name)
+                + _S_B.pack((1 if no_ack else 0))
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.get: {exc}") from None
@@ -2203,11 +2704,13 @@ class BasicGet(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> BasicGet:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 2
             end = offset + 1 + buf[offset]
-            self.queue_name = str(buf[offset + 1 : end], "utf-8")
+            self.queue_name = buf[offset + 1 : end].decode()
             offset = end
             _bits0 = buf[offset]
             offset += 1
@@ -2252,12 +2755,29 @@ class BasicGetOk(Method):
         self.message_count = message_count
 
     def encode(self) -> bytes:
+        return self.pack(
+            self.delivery_tag,
+            self.redelivered,
+            self.exchange_name,
+            self.routing_key,
+            self.message_count,
+        )
+
+    @staticmethod
+    def pack(
+        delivery_tag: int = 0,
+        redelivered: bool = False,
+        exchange_name: str = "",
+        routing_key: str = "",
+        message_count: int = 0,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return (
-                _S_HHQB.pack(60, 71, self.delivery_tag, (1 if self.redelivered else 0))
-                + encode_shortstr(self.exchange_name)
-                + encode_shortstr(self.routing_key)
-                + _S_I.pack(self.message_count)
+                _S_HHQB.pack(60, 71, delivery_tag, (1 if redelivered else 0))
+                + encode_shortstr(exchange_name)
+                + encode_shortstr(routing_key)
+                + _S_I.pack(message_count)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.get-ok: {exc}") from None
@@ -2265,16 +2785,18 @@ class BasicGetOk(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> BasicGetOk:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
             offset += 9
             self.redelivered = _bits1 & 1 != 0
             end = offset + 1 + buf[offset]
-            self.exchange_name = str(buf[offset + 1 : end], "utf-8")
+            self.exchange_name = buf[offset + 1 : end].decode()
             offset = end
             end = offset + 1 + buf[offset]
-            self.routing_key = str(buf[offset + 1 : end], "utf-8")
+            self.routing_key = buf[offset + 1 : end].decode()
             offset = end
             (self.message_count,) = _S_I.unpack_from(buf, offset)
             offset += 4
@@ -2298,11 +2820,18 @@ class BasicGetEmpty(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x3c\x00\x48\x00"
 
     @classmethod
     def decode(cls, buf: Buffer) -> BasicGetEmpty:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             offset += 1 + buf[offset]
@@ -2337,14 +2866,24 @@ class BasicAck(Method):
         self.multiple = multiple
 
     def encode(self) -> bytes:
+        return self.pack(self.delivery_tag, self.multiple)
+
+    @staticmethod
+    def pack(
+        delivery_tag: int = 0,
+        multiple: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
-            return _S_HHQB.pack(60, 80, self.delivery_tag, (1 if self.multiple else 0))
+            return _S_HHQB.pack(60, 80, delivery_tag, (1 if multiple else 0))
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.ack: {exc}") from None
 
     @classmethod
     def decode(cls, buf: Buffer) -> BasicAck:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
@@ -2381,14 +2920,24 @@ class BasicReject(Method):
         self.requeue = requeue
 
     def encode(self) -> bytes:
+        return self.pack(self.delivery_tag, self.requeue)
+
+    @staticmethod
+    def pack(
+        delivery_tag: int = 0,
+        requeue: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
-            return _S_HHQB.pack(60, 90, self.delivery_tag, (1 if self.requeue else 0))
+            return _S_HHQB.pack(60, 90, delivery_tag, (1 if requeue else 0))
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.reject: {exc}") from None
 
     @classmethod
     def decode(cls, buf: Buffer) -> BasicReject:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
@@ -2420,14 +2969,23 @@ class BasicRecoverAsync(Method):
         self.requeue = requeue
 
     def encode(self) -> bytes:
+        return self.pack(self.requeue)
+
+    @staticmethod
+    def pack(
+        requeue: bool = True,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
-            return _S_HHB.pack(60, 100, (1 if self.requeue else 0))
+            return _S_HHB.pack(60, 100, (1 if requeue else 0))
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.recover-async: {exc}") from None
 
     @classmethod
     def decode(cls, buf: Buffer) -> BasicRecoverAsync:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             _bits0 = buf[offset]
@@ -2459,14 +3017,23 @@ class BasicRecover(Method):
         self.requeue = requeue
 
     def encode(self) -> bytes:
+        return self.pack(self.requeue)
+
+    @staticmethod
+    def pack(
+        requeue: bool = True,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
-            return _S_HHB.pack(60, 110, (1 if self.requeue else 0))
+            return _S_HHB.pack(60, 110, (1 if requeue else 0))
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.recover: {exc}") from None
 
     @classmethod
     def decode(cls, buf: Buffer) -> BasicRecover:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             _bits0 = buf[offset]
@@ -2492,6 +3059,11 @@ class BasicRecoverOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x3c\x00\x6f"
 
     @classmethod
@@ -2527,9 +3099,18 @@ class BasicNack(Method):
         self.requeue = requeue
 
     def encode(self) -> bytes:
+        return self.pack(self.delivery_tag, self.multiple, self.requeue)
+
+    @staticmethod
+    def pack(
+        delivery_tag: int = 0,
+        multiple: bool = False,
+        requeue: bool = True,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
             return _S_HHQB.pack(
-                60, 120, self.delivery_tag, (1 if self.multiple else 0) | (2 if self.requeue else 0)
+                60, 120, delivery_tag, (1 if multiple else 0) | (2 if requeue else 0)
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.nack: {exc}") from None
@@ -2537,6 +3118,8 @@ class BasicNack(Method):
     @classmethod
     def decode(cls, buf: Buffer) -> BasicNack:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
@@ -2563,6 +3146,11 @@ class TxSelect(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x0a"
 
     @classmethod
@@ -2584,6 +3172,11 @@ class TxSelectOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x0b"
 
     @classmethod
@@ -2605,6 +3198,11 @@ class TxCommit(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x14"
 
     @classmethod
@@ -2626,6 +3224,11 @@ class TxCommitOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x15"
 
     @classmethod
@@ -2647,6 +3250,11 @@ class TxRollback(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x1e"
 
     @classmethod
@@ -2668,6 +3276,11 @@ class TxRollbackOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x1f"
 
     @classmethod
@@ -2695,14 +3308,23 @@ class ConfirmSelect(Method):
         self.no_wait = no_wait
 
     def encode(self) -> bytes:
+        return self.pack(self.no_wait)
+
+    @staticmethod
+    def pack(
+        no_wait: bool = False,
+    ) -> bytes:
+        """The payload for these arguments, without building a method object."""
         try:
-            return _S_HHB.pack(85, 10, (1 if self.no_wait else 0))
+            return _S_HHB.pack(85, 10, (1 if no_wait else 0))
         except struct.error as exc:
             raise IntegerOutOfRange(f"confirm.select: {exc}") from None
 
     @classmethod
     def decode(cls, buf: Buffer) -> ConfirmSelect:
         self = cls.__new__(cls)
+        if type(buf) is not bytes:
+            buf = bytes(buf)
         offset = 4
         try:
             _bits0 = buf[offset]
@@ -2728,6 +3350,11 @@ class ConfirmSelectOk(Method):
     HAS_CONTENT = False
 
     def encode(self) -> bytes:
+        return self.pack()
+
+    @staticmethod
+    def pack() -> bytes:
+        """The payload for these arguments, without building a method object."""
         return b"\x00\x55\x00\x0b"
 
     @classmethod

@@ -98,82 +98,113 @@ def encode_basic_properties(props: Mapping[str, Any] | BasicProperties | None) -
     if isinstance(props, BasicProperties):
         props = props.to_dict()
     flags = 0
-    present = 0
+    remaining = len(props)
     parts = [b""]
+    get = props.get
     try:
-        value = props.get("content_type")
-        if value is not None:
-            flags |= 32768
-            present += 1
-            parts.append(encode_shortstr(value))
-        value = props.get("content_encoding")
-        if value is not None:
-            flags |= 16384
-            present += 1
-            parts.append(encode_shortstr(value))
-        value = props.get("headers")
-        if value is not None:
-            flags |= 8192
-            present += 1
-            parts.append(encode_table(value))
-        value = props.get("delivery_mode")
-        if value is not None:
-            flags |= 4096
-            present += 1
-            parts.append(_S_B.pack(value))
-        value = props.get("priority")
-        if value is not None:
-            flags |= 2048
-            present += 1
-            parts.append(_S_B.pack(value))
-        value = props.get("correlation_id")
-        if value is not None:
-            flags |= 1024
-            present += 1
-            parts.append(encode_shortstr(value))
-        value = props.get("reply_to")
-        if value is not None:
-            flags |= 512
-            present += 1
-            parts.append(encode_shortstr(value))
-        value = props.get("expiration")
-        if value is not None:
-            flags |= 256
-            present += 1
-            parts.append(encode_shortstr(value))
-        value = props.get("message_id")
-        if value is not None:
-            flags |= 128
-            present += 1
-            parts.append(encode_shortstr(value))
-        value = props.get("timestamp")
-        if value is not None:
-            flags |= 64
-            present += 1
-            parts.append(_S_Q.pack(encode_timestamp(value)))
-        value = props.get("message_type")
-        if value is not None:
-            flags |= 32
-            present += 1
-            parts.append(encode_shortstr(value))
-        value = props.get("user_id")
-        if value is not None:
-            flags |= 16
-            present += 1
-            parts.append(encode_shortstr(value))
-        value = props.get("app_id")
-        if value is not None:
-            flags |= 8
-            present += 1
-            parts.append(encode_shortstr(value))
-        value = props.get("cluster_id")
-        if value is not None:
-            flags |= 4
-            present += 1
-            parts.append(encode_shortstr(value))
+        while True:  # left as soon as every given property is placed
+            value = get("content_type")
+            if value is not None:
+                flags |= 32768
+                parts.append(encode_shortstr(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("content_encoding")
+            if value is not None:
+                flags |= 16384
+                parts.append(encode_shortstr(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("headers")
+            if value is not None:
+                flags |= 8192
+                parts.append(encode_table(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("delivery_mode")
+            if value is not None:
+                flags |= 4096
+                parts.append(_S_B.pack(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("priority")
+            if value is not None:
+                flags |= 2048
+                parts.append(_S_B.pack(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("correlation_id")
+            if value is not None:
+                flags |= 1024
+                parts.append(encode_shortstr(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("reply_to")
+            if value is not None:
+                flags |= 512
+                parts.append(encode_shortstr(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("expiration")
+            if value is not None:
+                flags |= 256
+                parts.append(encode_shortstr(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("message_id")
+            if value is not None:
+                flags |= 128
+                parts.append(encode_shortstr(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("timestamp")
+            if value is not None:
+                flags |= 64
+                parts.append(_S_Q.pack(encode_timestamp(value)))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("message_type")
+            if value is not None:
+                flags |= 32
+                parts.append(encode_shortstr(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("user_id")
+            if value is not None:
+                flags |= 16
+                parts.append(encode_shortstr(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("app_id")
+            if value is not None:
+                flags |= 8
+                parts.append(encode_shortstr(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            value = get("cluster_id")
+            if value is not None:
+                flags |= 4
+                parts.append(encode_shortstr(value))
+                remaining -= 1
+                if not remaining:
+                    break
+            break
     except struct.error as exc:
         raise IntegerOutOfRange(f"basic properties: {exc}") from None
-    if present != len(props):
+    if remaining:
         unknown = props.keys() - _BASIC_NAMES
         if unknown:
             raise UnknownProperty(f"unknown basic properties: {sorted(unknown)}")
@@ -184,18 +215,20 @@ def encode_basic_properties(props: Mapping[str, Any] | BasicProperties | None) -
 def decode_basic_properties(buf: Buffer, offset: int = 0) -> BasicProperties:
     """Read a flag word and the properties it marks present, starting at offset."""
     props = BasicProperties.__new__(BasicProperties)
+    if type(buf) is not bytes:
+        buf = bytes(buf)
     try:
         flags = (buf[offset] << 8) | buf[offset + 1]
         offset += 2
         if flags & 32768:
             end = offset + 1 + buf[offset]
-            props.content_type = str(buf[offset + 1 : end], "utf-8")
+            props.content_type = buf[offset + 1 : end].decode()
             offset = end
         else:
             props.content_type = None
         if flags & 16384:
             end = offset + 1 + buf[offset]
-            props.content_encoding = str(buf[offset + 1 : end], "utf-8")
+            props.content_encoding = buf[offset + 1 : end].decode()
             offset = end
         else:
             props.content_encoding = None
@@ -215,25 +248,25 @@ def decode_basic_properties(buf: Buffer, offset: int = 0) -> BasicProperties:
             props.priority = None
         if flags & 1024:
             end = offset + 1 + buf[offset]
-            props.correlation_id = str(buf[offset + 1 : end], "utf-8")
+            props.correlation_id = buf[offset + 1 : end].decode()
             offset = end
         else:
             props.correlation_id = None
         if flags & 512:
             end = offset + 1 + buf[offset]
-            props.reply_to = str(buf[offset + 1 : end], "utf-8")
+            props.reply_to = buf[offset + 1 : end].decode()
             offset = end
         else:
             props.reply_to = None
         if flags & 256:
             end = offset + 1 + buf[offset]
-            props.expiration = str(buf[offset + 1 : end], "utf-8")
+            props.expiration = buf[offset + 1 : end].decode()
             offset = end
         else:
             props.expiration = None
         if flags & 128:
             end = offset + 1 + buf[offset]
-            props.message_id = str(buf[offset + 1 : end], "utf-8")
+            props.message_id = buf[offset + 1 : end].decode()
             offset = end
         else:
             props.message_id = None
@@ -245,25 +278,25 @@ def decode_basic_properties(buf: Buffer, offset: int = 0) -> BasicProperties:
             props.timestamp = None
         if flags & 32:
             end = offset + 1 + buf[offset]
-            props.message_type = str(buf[offset + 1 : end], "utf-8")
+            props.message_type = buf[offset + 1 : end].decode()
             offset = end
         else:
             props.message_type = None
         if flags & 16:
             end = offset + 1 + buf[offset]
-            props.user_id = str(buf[offset + 1 : end], "utf-8")
+            props.user_id = buf[offset + 1 : end].decode()
             offset = end
         else:
             props.user_id = None
         if flags & 8:
             end = offset + 1 + buf[offset]
-            props.app_id = str(buf[offset + 1 : end], "utf-8")
+            props.app_id = buf[offset + 1 : end].decode()
             offset = end
         else:
             props.app_id = None
         if flags & 4:
             end = offset + 1 + buf[offset]
-            props.cluster_id = str(buf[offset + 1 : end], "utf-8")
+            props.cluster_id = buf[offset + 1 : end].decode()
             offset = end
         else:
             props.cluster_id = None
