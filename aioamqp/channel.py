@@ -448,12 +448,30 @@ class Channel(ChannelMethods):
             "message_count": get_ok.message_count,
         }
 
+    async def queue_declare(  # type: ignore[override]
+        self,
+        queue_name: str | None = "",
+        passive: bool = False,
+        durable: bool = False,
+        exclusive: bool = False,
+        auto_delete: bool = False,
+        no_wait: bool = False,
+        arguments: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> dict[str, Any] | None:
+        """Declare a queue; queue_name=None picks a client-side name, as aioamqp 0.15 did."""
+        if queue_name is None:
+            queue_name = f"aioamqp.gen-{uuid.uuid4()}"
+        return await super().queue_declare(
+            queue_name, passive, durable, exclusive, auto_delete, no_wait, arguments, timeout
+        )
+
     def add_cancellation_callback(self, callback: Callback) -> None:
         """callback(channel, consumer_tag), plain or coroutine, when the broker cancels."""
         self.cancellation_callbacks.append(callback)
 
     # aioamqp 0.15 aliases
-    queue = ChannelMethods.queue_declare
+    queue = queue_declare
     exchange = ChannelMethods.exchange_declare
 
 

@@ -32,6 +32,7 @@ _LONG = struct.Struct(">I")
 _DECIMAL = struct.Struct(">Bi")
 _LONGLONG = struct.Struct(">Q")
 _INT32_FIELD = struct.Struct(">ci")
+_STR_FIELD_HEAD = struct.Struct(">cI")
 _INT64_FIELD = struct.Struct(">cq")
 _DOUBLE_FIELD = struct.Struct(">cd")
 _DECIMAL_FIELD = struct.Struct(">cBi")
@@ -42,6 +43,7 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _UINT32_MAX = 2**32 - 1
 _UINT64_MAX = 2**64 - 1
 _EMPTY_TABLE = b"\x00\x00\x00\x00"
+_LENGTH_OCTETS = tuple(bytes((n,)) for n in range(256))  # a shortstr's length prefix, by length
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_SECOND = timedelta(seconds=1)
 
@@ -66,16 +68,24 @@ def _text_bytes(value: str | bytes, what: str) -> bytes:
 
 def _long_prefixed(raw: bytes) -> bytes:
     """raw behind its uint32 length, as long strings, tables and arrays are sent."""
-    if len(raw) > _UINT32_MAX:
-        raise FieldEncodeError(f"{len(raw)} bytes do not fit a 32-bit length")
-    return _LONG.pack(len(raw)) + raw
+    try:
+        return _LONG.pack(len(raw)) + raw
+    except struct.error:
+        raise FieldEncodeError(f"{len(raw)} bytes do not fit a 32-bit length") from None
 
 
 def encode_shortstr(value: str | bytes) -> bytes:
-    raw = _text_bytes(value, "shortstr")
-    if len(raw) > 255:
-        raise ShortStrTooLong(f"shortstr is {len(raw)} UTF-8 bytes, the limit is 255")
-    return _OCTET.pack(len(raw)) + raw
+    if type(value) is str:  # the common case, without the general path's calls
+        try:
+            raw = value.encode()
+        except UnicodeEncodeError as exc:
+            raise FieldEncodeError(f"shortstr {value!r} cannot be encoded as UTF-8") from exc
+    else:
+        raw = _text_bytes(value, "shortstr")
+    try:
+        return _LENGTH_OCTETS[len(raw)] + raw
+    except IndexError:
+        raise ShortStrTooLong(f"shortstr is {len(raw)} UTF-8 bytes, the limit is 255") from None
 
 
 def encode_longstr(value: str | bytes) -> bytes:
@@ -85,9 +95,9 @@ def encode_longstr(value: str | bytes) -> bytes:
 def encode_table(value: Mapping[str, Any] | None) -> bytes:
     if value is None:
         return _EMPTY_TABLE
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):
         raise UnsupportedFieldType(f"a field table must be a mapping, not {type(value).__name__}")
-    return _long_prefixed(_encode_table_entries(value, 0))
+    return _encode_table(value, 0)
 
 
 def encode_timestamp(value: datetime | int | float) -> int:
@@ -110,14 +120,50 @@ def encode_timestamp(value: datetime | int | float) -> int:
     return seconds
 
 
-def _encode_table_entries(table: Mapping[str, Any], depth: int) -> bytes:
+def _encode_table(table: Mapping[str, Any], depth: int) -> bytes:
+    """The table's entries behind their uint32 length; its values are at depth."""
+    # str keys, str values and int32 values, the usual headers, are inlined: this is the hot path.
     parts = []
+    append = parts.append
     for key, value in table.items():
-        if not isinstance(key, str):
+        if type(key) is str:
+            try:
+                raw = key.encode()
+            except UnicodeEncodeError as exc:
+                raise FieldEncodeError(f"shortstr {key!r} cannot be encoded as UTF-8") from exc
+            try:
+                append(_LENGTH_OCTETS[len(raw)])
+            except IndexError:
+                raise ShortStrTooLong(
+                    f"shortstr is {len(raw)} UTF-8 bytes, the limit is 255"
+                ) from None
+            append(raw)
+        elif isinstance(key, str):
+            append(encode_shortstr(key))
+        else:
             raise UnsupportedFieldType(f"field table keys must be str, not {type(key).__name__}")
-        parts.append(encode_shortstr(key))
-        parts.append(_encode_field_value(value, depth))
-    return b"".join(parts)
+        value_type = type(value)
+        if value_type is str:
+            try:
+                raw = value.encode()
+            except UnicodeEncodeError as exc:
+                raise FieldEncodeError(
+                    f"field-table string {value!r} cannot be encoded as UTF-8"
+                ) from exc
+            try:
+                append(_STR_FIELD_HEAD.pack(b"S", len(raw)))
+            except struct.error:
+                raise FieldEncodeError(f"{len(raw)} bytes do not fit a 32-bit length") from None
+            append(raw)
+        elif value_type is int and -0x80000000 <= value <= 0x7FFFFFFF:
+            append(_INT32_FIELD.pack(b"I", value))
+        else:
+            append(_encode_field_value(value, depth))
+    body = b"".join(parts)
+    try:
+        return _LONG.pack(len(body)) + body
+    except struct.error:
+        raise FieldEncodeError(f"{len(body)} bytes do not fit a 32-bit length") from None
 
 
 def _encode_field_value(value: Any, depth: int) -> bytes:
@@ -187,7 +233,7 @@ def _check_encode_depth(depth: int) -> None:
 
 def _encode_table_field(value: Mapping[str, Any], depth: int) -> bytes:
     _check_encode_depth(depth)
-    return b"F" + _long_prefixed(_encode_table_entries(value, depth + 1))
+    return b"F" + _encode_table(value, depth + 1)
 
 
 def _encode_array_field(value: list | tuple, depth: int) -> bytes:

@@ -4,6 +4,8 @@ Keys are the most specific spec path that applies: "class.method.field", "class.
 properties) or a bare field name. Anything not listed becomes snake_case of the spec name.
 """
 
+import keyword
+
 FIELD_NAMES = {
     "queue": "queue_name",
     "exchange": "exchange_name",
@@ -43,6 +45,11 @@ KEYWORD_ONLY = {
 }
 
 
+# Names the generated code uses itself next to the arguments; a field named so gets a "_" suffix,
+# as do Python keywords.
+RESERVED = {"self", "timeout", "method", "methods", "reply", "cls", "buf", "offset", "end"}
+
+
 def snake(name: str) -> str:
     return name.replace("-", "_")
 
@@ -52,7 +59,8 @@ def camel(name: str) -> str:
 
 
 def field_name(path: str, name: str) -> str:
-    return FIELD_NAMES.get(f"{path}.{name}") or FIELD_NAMES.get(name) or snake(name)
+    api = FIELD_NAMES.get(f"{path}.{name}") or FIELD_NAMES.get(name) or snake(name)
+    return api + "_" if keyword.iskeyword(api) or api in RESERVED else api
 
 
 def method_api_name(class_name: str, method_name: str) -> str:

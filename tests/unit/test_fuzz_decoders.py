@@ -1,0 +1,461 @@
+"""Hostile bytes in, and bad values out.
+
+Decoders (every method, the basic properties, the frame parser) get random, truncated and
+mutated input; they may only raise AmqpProtocolError subclasses, and must answer promptly.
+Encoders refuse bad values with aioamqp's own exceptions, before any byte is produced.
+"""
+
+import struct
+import sys
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+REPO = Path(__file__).parents[2]
+if str(REPO) not in sys.path:  # codegen is a development tool, not an installed package
+    sys.path.insert(0, str(REPO))
+
+from aioamqp._generated.channel_methods import ChannelMethods  # noqa: E402
+from aioamqp._generated.methods import METHODS, BasicAck, BasicQos, QueueDeclare  # noqa: E402
+from aioamqp._generated.properties import (  # noqa: E402
+    BasicProperties,
+    decode_basic_properties,
+    encode_basic_properties,
+)
+from aioamqp.exceptions import (  # noqa: E402
+    AmqpDecodeError,
+    AmqpProtocolError,
+    FieldEncodeError,
+    FrameError,
+    IntegerOutOfRange,
+    ShortStrTooLong,
+    UnknownProperty,
+    UnsupportedFieldType,
+)
+from aioamqp.frames import FrameParser, method_frame  # noqa: E402
+from codegen.model import load  # noqa: E402
+
+SPEC = load(REPO / "spec" / "amqp0-9-1.xml")
+SPEC_METHODS = {m.index: m for m in SPEC.methods}
+(BASIC,) = [c for c in SPEC.classes if c.name == "basic"]
+INDEXES = sorted(METHODS)
+UTC = timezone.utc
+
+FUZZ = settings(
+    max_examples=60,
+    deadline=timedelta(milliseconds=500),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+method_ids = pytest.mark.parametrize("index", INDEXES, ids=lambda i: METHODS[i].NAME)
+
+
+def head(index: int) -> bytes:
+    return struct.pack(">I", index)  # class id and method id
+
+
+# Valid values, over the whole range we accept
+
+BITS = {"octet": 8, "short": 16, "long": 32, "longlong": 64}
+scalars = st.one_of(
+    st.booleans(),
+    st.integers(-(2**63), 2**63 - 1),
+    st.floats(allow_nan=False),
+    st.builds(
+        lambda unscaled, scale: Decimal(f"{unscaled}E-{scale}"),
+        st.integers(-(2**31), 2**31 - 1),
+        st.integers(0, 255),
+    ),
+    st.text(max_size=20),
+    st.binary(max_size=20),
+    st.datetimes(min_value=datetime(1970, 1, 2), timezones=st.none() | st.just(UTC)).map(
+        lambda dt: dt.replace(microsecond=0)
+    ),
+    st.none(),
+)
+tables = st.dictionaries(
+    st.text(max_size=8),
+    st.recursive(
+        scalars,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+        max_leaves=8,
+    ),
+    max_size=4,
+)
+shortstrs = st.text(max_size=20) | st.text(alphabet="x", min_size=255, max_size=255)
+VALUES = {
+    "bit": st.booleans(),
+    "shortstr": shortstrs,
+    "longstr": st.binary(max_size=64),
+    "table": st.none() | tables,
+    "timestamp": st.datetimes(min_value=datetime(1970, 1, 2), timezones=st.just(UTC)).map(
+        lambda dt: dt.replace(microsecond=0)
+    ),
+    **{wire: st.integers(0, 2**bits - 1) for wire, bits in BITS.items()},
+}
+
+
+def valid_methods(index: int):
+    args = {f.name: VALUES[f.wire] for f in SPEC_METHODS[index].arguments}
+    return st.fixed_dictionaries(args).map(lambda kwargs: METHODS[index](**kwargs))
+
+
+valid_properties = st.fixed_dictionaries(
+    {}, optional={f.name: VALUES[f.wire] for f in BASIC.properties}
+).map(lambda kwargs: BasicProperties(**kwargs))
+
+
+@st.composite
+def mutations(draw, valid: bytes) -> bytes:
+    """valid with 1 to 4 bytes flipped, overwritten, inserted or deleted."""
+    data = bytearray(valid)
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["flip", "set", "insert", "delete"]))
+        if op == "insert" or not data:
+            data.insert(draw(st.integers(0, len(data))), draw(st.integers(0, 255)))
+            continue
+        at = draw(st.integers(0, len(data) - 1))
+        if op == "flip":
+            data[at] ^= 1 << draw(st.integers(0, 7))
+        elif op == "set":
+            data[at] = draw(st.sampled_from([0x00, 0x01, 0x7F, 0x80, 0xCE, 0xFF]))
+        else:
+            del data[at]
+    return bytes(data)
+
+
+# Contract checks
+
+
+def decode_method(index: int, payload: bytes):
+    """Decode as bytes and as a memoryview: the same value, or AmqpDecodeError from both."""
+    results = []
+    for buf in (payload, memoryview(payload)):
+        try:
+            results.append(METHODS[index].decode(buf))
+        except AmqpProtocolError as exc:
+            assert isinstance(exc, AmqpDecodeError), repr(exc)
+            results.append(type(exc))
+    assert results[0] == results[1]
+    return results[0]
+
+
+def decode_properties(payload: bytes):
+    results = []
+    for buf in (payload, memoryview(payload)):
+        try:
+            results.append(decode_basic_properties(buf))
+        except AmqpProtocolError as exc:
+            assert isinstance(exc, AmqpDecodeError), repr(exc)
+            results.append(type(exc))
+    assert results[0] == results[1]
+    return results[0]
+
+
+def feed_all(parser: FrameParser, chunks) -> list:
+    """Feed until done or a FrameError; every frame returned is well formed."""
+    frames = []
+    try:
+        for chunk in chunks:
+            frames += parser.feed(chunk)
+    except AmqpProtocolError as exc:
+        assert isinstance(exc, FrameError), repr(exc)
+    for frame_type, channel_id, payload in frames:
+        assert 0 <= frame_type <= 255 and 0 <= channel_id <= 0xFFFF
+        assert isinstance(payload, (bytes, memoryview))
+        if parser.frame_max:
+            assert len(payload) + 8 <= parser.frame_max
+    return frames
+
+
+# Method decoders
+
+
+@method_ids
+@FUZZ
+@given(args=st.binary(max_size=300))
+def test_method_decoder_random_bytes(index, args):
+    decode_method(index, head(index) + args)
+
+
+@method_ids
+@FUZZ
+@given(data=st.data())
+def test_method_decoder_every_truncation(index, data):
+    method = data.draw(valid_methods(index))
+    payload = method.encode()
+    assert decode_method(index, payload).encode() == payload
+    for size in range(len(payload)):
+        result = decode_method(index, payload[:size])
+        if METHODS[index].__slots__:  # a method with fields notices missing bytes
+            assert result is AmqpDecodeError, (size, result)
+
+
+@method_ids
+@FUZZ
+@given(data=st.data())
+def test_method_decoder_mutations(index, data):
+    args = data.draw(valid_methods(index)).encode()[4:]
+    decode_method(index, head(index) + data.draw(mutations(args)))
+
+
+# Properties decoder
+
+
+@FUZZ
+@given(payload=st.binary(max_size=400))
+def test_properties_random_bytes(payload):
+    decode_properties(payload)
+
+
+@FUZZ
+@given(flags=st.integers(0, 0xFFFF), rest=st.binary(max_size=300))
+def test_properties_random_values_behind_every_flag_word(flags, rest):
+    decode_properties(struct.pack(">H", flags) + rest)
+
+
+@FUZZ
+@given(props=valid_properties)
+def test_properties_every_truncation(props):
+    payload = encode_basic_properties(props)
+    assert encode_basic_properties(decode_properties(payload)) == payload
+    for size in range(len(payload)):
+        assert decode_properties(payload[:size]) is AmqpDecodeError, size
+
+
+@FUZZ
+@given(data=st.data())
+def test_properties_mutations(data):
+    payload = encode_basic_properties(data.draw(valid_properties))
+    decode_properties(data.draw(mutations(payload)))
+
+
+# Hostile tables: nesting, lengths, bad text
+
+
+def nested(depth: int, kind: bytes) -> bytes:
+    """A table holding depth levels of nested tables (F) or arrays (A)."""
+    inner = b""
+    for _ in range(depth):
+        if kind == b"F":
+            inner = b"\x01k" + b"F" + struct.pack(">I", len(inner)) + inner
+        else:
+            inner = b"A" + struct.pack(">I", len(inner)) + inner
+    if kind == b"A":
+        inner = b"\x01k" + inner
+    return struct.pack(">I", len(inner)) + inner
+
+
+@pytest.mark.parametrize("kind", [b"F", b"A"])
+@pytest.mark.parametrize("depth", [200, 5000, 50000])
+def test_deep_nesting_is_refused_not_recursed(kind, depth):
+    queue_declare = head(QueueDeclare.INDEX) + b"\x00\x00\x00" + b"\x00" + nested(depth, kind)
+    assert decode_method(QueueDeclare.INDEX, queue_declare) is AmqpDecodeError
+    properties = b"\x20\x00" + nested(depth, kind)  # headers only
+    assert decode_properties(properties) is AmqpDecodeError
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        b"\xff\xff\xff\xff",  # 4 GiB claimed
+        b"\x00\x00\x00\x05\x01k",  # entry cut short
+        b"\x00\x00\x00\x03\x01kZ",  # unknown field type
+        b"\x00\x00\x00\x07\x01kS\xff\xff\xff\xff",  # 4 GiB string
+        b"\x00\x00\x00\x03\x01\xffV",  # key not UTF-8
+        b"\x00\x00\x00\x03\x05kV",  # key runs past the table
+        b"\x00\x00\x00\x0a\x01kT\xff\xff\xff\xff\xff\xff\xff",  # timestamp truncated
+        b"\x00\x00\x00\x0b\x01kT\xff\xff\xff\xff\xff\xff\xff\xff",  # year beyond 9999
+        b"\x00\x00\x00\x08\x01kA\xff\xff\xff\xf0",  # array longer than the table
+    ],
+)
+def test_hostile_tables(table):
+    payload = head(QueueDeclare.INDEX) + b"\x00\x00\x00" + b"\x00" + table
+    assert decode_method(QueueDeclare.INDEX, payload) is AmqpDecodeError
+    assert decode_properties(b"\x20\x00" + table) is AmqpDecodeError
+
+
+def test_bad_utf8_shortstr_and_huge_timestamp():
+    bad_name = head(QueueDeclare.INDEX) + b"\x00\x00" + b"\x01\xff" + b"\x00" + b"\x00" * 4
+    assert decode_method(QueueDeclare.INDEX, bad_name) is AmqpDecodeError
+    assert decode_properties(b"\x80\x00\x02\xc3\x28") is AmqpDecodeError  # content_type
+    assert decode_properties(b"\x00\x40" + b"\xff" * 8) is AmqpDecodeError  # timestamp
+
+
+def test_huge_longstr_claim_is_refused():
+    """A 4 GiB longstr claim in 64 bytes is refused at once, not allocated."""
+    secure = head(0x000A0014) + b"\xff\xff\xff\xff" + b"x" * 60  # connection.secure
+    assert decode_method(0x000A0014, secure) is AmqpDecodeError
+
+
+# Frame parser
+
+
+frame_maxes = st.sampled_from([0, 8, 9, 4096, 131072]) | st.integers(0, 600)
+
+
+@FUZZ
+@given(chunks=st.lists(st.binary(max_size=80), max_size=12), frame_max=frame_maxes)
+def test_frame_parser_random_bytes(chunks, frame_max):
+    feed_all(FrameParser(frame_max), chunks)
+
+
+frames = st.lists(
+    st.tuples(st.integers(1, 8), st.integers(0, 0xFFFF), st.binary(max_size=200)), max_size=6
+)
+
+
+def serialize(frame_list) -> bytes:
+    return b"".join(struct.pack(">BHI", t, c, len(p)) + p + b"\xce" for t, c, p in frame_list)
+
+
+def split(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({min(c, len(data)) for c in cuts})
+    return [data[a:b] for a, b in zip([0, *points], [*points, len(data)])]
+
+
+@FUZZ
+@given(frame_list=frames, cuts=st.lists(st.integers(0, 1500), max_size=10))
+def test_frame_parser_any_split_gives_the_frames(frame_list, cuts):
+    data = serialize(frame_list)
+    got = feed_all(FrameParser(0), split(data, cuts))
+    assert [(t, c, bytes(p)) for t, c, p in got] == frame_list
+
+
+@FUZZ
+@given(data=st.data(), frame_list=frames, frame_max=frame_maxes)
+def test_frame_parser_mutated_stream(data, frame_list, frame_max):
+    stream = data.draw(mutations(serialize(frame_list)))
+    cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=6))
+    feed_all(FrameParser(frame_max), split(stream, cuts))
+
+
+def test_frame_parser_waits_for_a_huge_claim_without_buffering_it_twice():
+    parser = FrameParser(0)
+    assert parser.feed(b"\x01\x00\x01\xff\xff\xff\xff") == []
+    for _ in range(2000):
+        assert parser.feed(b"\x00" * 1024) == []
+
+
+def test_frame_parser_refuses_huge_claim_over_frame_max():
+    with pytest.raises(FrameError):
+        FrameParser(131072).feed(b"\x01\x00\x01\xff\xff\xff\xff")
+
+
+def test_frame_parser_refuses_bad_frame_end():
+    with pytest.raises(FrameError) as info:
+        FrameParser(0).feed(b"\x01\x00\x01\x00\x00\x00\x00\xcf")
+    assert info.value.reply_code == 501
+
+
+# Bad values on encode
+
+
+def fields_of(wires):
+    return [
+        pytest.param(index, f.name, f.wire, id=f"{METHODS[index].NAME}.{f.name}")
+        for index in INDEXES
+        for f in SPEC_METHODS[index].arguments
+        if f.wire in wires
+    ]
+
+
+@pytest.mark.parametrize("index, name, wire", fields_of({"shortstr"}))
+@pytest.mark.parametrize("value", ["a" * 256, "é" * 128, b"\x00" * 256])
+def test_shortstr_too_long(index, name, wire, value):
+    with pytest.raises(ShortStrTooLong):
+        METHODS[index](**{name: value}).encode()
+    METHODS[index](**{name: value[:255] if isinstance(value, bytes) else "a" * 255}).encode()
+
+
+@pytest.mark.parametrize("index, name, wire", fields_of(set(BITS)))
+def test_integer_out_of_range(index, name, wire):
+    top = 2 ** BITS[wire] - 1
+    payload = METHODS[index](**{name: top}).encode()
+    assert getattr(METHODS[index].decode(payload), name) == top
+    for value in (-1, top + 1, 2**64):
+        with pytest.raises(IntegerOutOfRange) as info:
+            METHODS[index](**{name: value}).encode()
+        assert isinstance(info.value, TypeError)
+        assert isinstance(info.value, FieldEncodeError)
+
+
+@pytest.mark.parametrize("index, name, wire", fields_of({"table"}))
+@pytest.mark.parametrize(
+    "table",
+    [{"k": object()}, {"k": [1, {"deep": object()}]}, {1: "int key"}, {"k": {1, 2}}, [("k", 1)]],
+    ids=["object", "nested-object", "int-key", "set", "not-a-mapping"],
+)
+def test_unsupported_table_value(index, name, wire, table):
+    with pytest.raises(UnsupportedFieldType) as info:
+        METHODS[index](**{name: table}).encode()
+    assert isinstance(info.value, TypeError)
+
+
+def test_named_examples():
+    with pytest.raises(IntegerOutOfRange) as info:
+        BasicQos(prefetch_count=70000).encode()
+    assert isinstance(info.value, TypeError)
+    with pytest.raises(IntegerOutOfRange) as info:
+        BasicAck(delivery_tag=-1).encode()
+    assert isinstance(info.value, TypeError)
+    with pytest.raises(ShortStrTooLong):
+        QueueDeclare(queue_name="q" * 256).encode()
+    with pytest.raises(UnsupportedFieldType):
+        QueueDeclare(queue_name="q", arguments={"x-thing": object()}).encode()
+
+
+@pytest.mark.parametrize(
+    "props, error",
+    [
+        ({"bogus": 1}, UnknownProperty),
+        ({"content_type": "x", "bogus": None}, UnknownProperty),
+        ({"type": "x"}, UnknownProperty),  # the spec name; ours is message_type
+        ({"content_type": "a" * 256}, ShortStrTooLong),
+        ({"delivery_mode": 256}, IntegerOutOfRange),
+        ({"priority": -1}, IntegerOutOfRange),
+        ({"timestamp": -1}, IntegerOutOfRange),
+        ({"timestamp": datetime(1969, 12, 31, tzinfo=UTC)}, IntegerOutOfRange),
+        ({"headers": {"k": object()}}, UnsupportedFieldType),
+        ({"message_id": 12}, UnsupportedFieldType),
+    ],
+)
+def test_bad_properties(props, error):
+    with pytest.raises(error) as info:
+        encode_basic_properties(props)
+    assert isinstance(info.value, FieldEncodeError)
+    if error is not ShortStrTooLong:
+        assert isinstance(info.value, TypeError)
+
+
+class RecordingChannel(ChannelMethods):
+    """Encodes as the real channel does, and records every frame it would write."""
+
+    def __init__(self):
+        self.written = []
+
+    async def _rpc(self, method, *, no_wait=False, timeout=None):
+        self.written.append(method_frame(1, method.encode()))
+        return None
+
+    async def _write_method(self, method):
+        self.written.append(method_frame(1, method.encode()))
+
+
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda ch: ch.basic_qos(prefetch_count=70000), IntegerOutOfRange),
+        (lambda ch: ch.basic_client_ack(delivery_tag=-1), IntegerOutOfRange),
+        (lambda ch: ch.queue_declare("q" * 256), ShortStrTooLong),
+        (lambda ch: ch.exchange_declare("x", arguments={"a": object()}), UnsupportedFieldType),
+    ],
+)
+async def test_bad_values_raise_before_anything_is_written(call, error):
+    channel = RecordingChannel()
+    with pytest.raises(error):
+        await call(channel)
+    assert channel.written == []
