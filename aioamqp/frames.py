@@ -17,10 +17,13 @@ _FRAME_END = 0xCE
 _FRAME_END_OCTET = b"\xce"
 _FRAME_START = struct.Struct(">BHI")  # type, channel, payload size
 _HEADER_FRAME_START = struct.Struct(">BHIHHQ")  # ... then class id, weight, body size
-_CLASS_ID = struct.Struct(">H")
+# A frame-end octet, then the start of the next frame.
+_END_FRAME_START = struct.Struct(">BBHI")
+_END_HEADER_FRAME_START = struct.Struct(">BBHIHHQ")
 _START_SIZE = _FRAME_START.size
 _FRAME_OVERHEAD = _START_SIZE + 1
 _CONTENT_HEADER_SIZE = _HEADER_FRAME_START.size - _START_SIZE
+_unpack_frame_start = _FRAME_START.unpack_from
 
 
 class FrameParser:
@@ -36,35 +39,54 @@ class FrameParser:
         self._pending_size = 0
         self._needed = _START_SIZE  # pending bytes required before parsing can progress
 
+    @property
+    def frame_max(self) -> int:
+        return self._frame_max
+
+    @frame_max.setter
+    def frame_max(self, frame_max: int) -> None:
+        self._frame_max = frame_max
+        # size + _FRAME_OVERHEAD > frame_max as one comparison; a size never exceeds 2**32 - 1
+        self._max_size = frame_max - _FRAME_OVERHEAD if frame_max else 0xFFFFFFFF
+
     def feed(self, data: bytes) -> list[tuple[int, int, bytes]]:
         """Every frame completed by data, as (frame_type, channel_id, payload)."""
-        if self._pending:
-            self._pending.append(data)
+        pending = self._pending
+        if pending:
+            pending.append(data)
             self._pending_size += len(data)
             if self._pending_size < self._needed:
                 return []
-            data = b"".join(self._pending)
+            data = b"".join(pending)
 
         frames = []
-        unpack_start = _FRAME_START.unpack_from
-        frame_max = self.frame_max
+        max_size = self._max_size
         available = len(data)
         offset = 0
-        needed = _START_SIZE
-        while available - offset >= _START_SIZE:
-            frame_type, channel_id, size = unpack_start(data, offset)
-            if frame_max and size + _FRAME_OVERHEAD > frame_max:
-                raise FrameError(f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {frame_max}")
-            end = offset + _START_SIZE + size
+        while available - offset >= 7:  # _START_SIZE
+            frame_type, channel_id, size = _unpack_frame_start(data, offset)
+            if size > max_size:
+                raise FrameError(
+                    f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {self.frame_max}"
+                )
+            start = offset + 7  # _START_SIZE
+            end = start + size
             if end >= available:
                 needed = size + _FRAME_OVERHEAD
                 break
-            if data[end] != _FRAME_END:
+            if data[end] != 0xCE:  # _FRAME_END
                 raise FrameError(f"frame-end octet is {data[end]:#04x}, not 0xce")
-            frames.append((frame_type, channel_id, data[offset + _START_SIZE : end]))
+            frames.append((frame_type, channel_id, data[start:end]))
             offset = end + 1
+        else:
+            if offset == available:  # the read ended with a frame, the usual case
+                if pending:
+                    self._pending = []
+                    self._pending_size = 0
+                return frames
+            needed = _START_SIZE
 
-        self._pending = [data[offset:] if offset else data] if offset < available else []
+        self._pending = [data[offset:] if offset else data]
         self._pending_size = available - offset
         self._needed = needed
         return frames
@@ -93,17 +115,43 @@ def publish_frames(
     channel_id: int, method_payload: bytes, properties_payload: bytes, body: bytes, frame_max: int
 ) -> bytes:
     """A whole message (method, header and body frames) as one bytes, for one transport.write."""
-    class_id = _CLASS_ID.unpack_from(method_payload)[0]  # content belongs to the method's class
-    header_size = _CONTENT_HEADER_SIZE + len(properties_payload)
+    # Each frame's end octet is packed together with the start of the frame after it.
+    body_size = len(body)
+    header_start = _END_HEADER_FRAME_START.pack(
+        _FRAME_END,
+        _HEADER,
+        channel_id,
+        _CONTENT_HEADER_SIZE + len(properties_payload),
+        (method_payload[0] << 8) | method_payload[1],  # content belongs to the method's class
+        0,
+        body_size,
+    )
+    chunk_size = frame_max - _FRAME_OVERHEAD if frame_max else body_size
+    if 0 < body_size <= chunk_size:  # one body frame, the usual case
+        return b"".join(
+            (
+                _FRAME_START.pack(_METHOD, channel_id, len(method_payload)),
+                method_payload,
+                header_start,
+                properties_payload,
+                _END_FRAME_START.pack(_FRAME_END, _BODY, channel_id, body_size),
+                body,
+                _FRAME_END_OCTET,
+            )
+        )
     parts = [
         _FRAME_START.pack(_METHOD, channel_id, len(method_payload)),
         method_payload,
-        _FRAME_END_OCTET,
-        _HEADER_FRAME_START.pack(_HEADER, channel_id, header_size, class_id, 0, len(body)),
+        header_start,
         properties_payload,
-        _FRAME_END_OCTET,
     ]
-    parts += _body_frame_parts(channel_id, body, frame_max)
+    if body_size:
+        view = memoryview(body)  # slices without copying; the final join copies once
+        pack_start = _END_FRAME_START.pack
+        for start in range(0, body_size, chunk_size):
+            chunk = view[start : start + chunk_size]
+            parts += (pack_start(_FRAME_END, _BODY, channel_id, len(chunk)), chunk)
+    parts.append(_FRAME_END_OCTET)
     return b"".join(parts)
 
 

@@ -27,7 +27,6 @@ Buffer = bytes | bytearray | memoryview
 MAX_NESTING = 64
 """Deepest nesting of tables and arrays accepted, so hostile input cannot exhaust the stack."""
 
-_OCTET = struct.Struct(">B")
 _LONG = struct.Struct(">I")
 _DECIMAL = struct.Struct(">Bi")
 _LONGLONG = struct.Struct(">Q")
@@ -40,7 +39,6 @@ _TIMESTAMP_FIELD = struct.Struct(">cQ")
 
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-_UINT32_MAX = 2**32 - 1
 _UINT64_MAX = 2**64 - 1
 _EMPTY_TABLE = b"\x00\x00\x00\x00"
 _LENGTH_OCTETS = tuple(bytes((n,)) for n in range(256))  # a shortstr's length prefix, by length
@@ -155,7 +153,7 @@ def _encode_table(table: Mapping[str, Any], depth: int) -> bytes:
             except struct.error:
                 raise FieldEncodeError(f"{len(raw)} bytes do not fit a 32-bit length") from None
             append(raw)
-        elif value_type is int and -0x80000000 <= value <= 0x7FFFFFFF:
+        elif value_type is int and _INT32_MIN <= value <= _INT32_MAX:
             append(_INT32_FIELD.pack(b"I", value))
         else:
             append(_encode_field_value(value, depth))
@@ -286,6 +284,13 @@ def decode_longstr(buf: Buffer, offset: int) -> tuple[bytes, int]:
 
 
 def decode_table(buf: Buffer, offset: int) -> tuple[dict[str, Any], int]:
+    if type(buf) is not bytes:  # memoryview has no .decode(): read a bytes copy of the table
+        try:
+            size = _LONG.unpack_from(buf, offset)[0]
+        except struct.error as exc:
+            raise AmqpDecodeError(f"corrupt field table: {exc}") from exc
+        table, end = decode_table(bytes(buf[offset : offset + 4 + size]), 0)
+        return table, offset + end
     try:
         return _decode_table(buf, offset, 0)
     except _MALFORMED as exc:
@@ -307,20 +312,39 @@ def _read_long_bytes(buf: Buffer, offset: int) -> tuple[bytes, int]:
     return bytes(buf[start:end]), end
 
 
-def _decode_table(buf: Buffer, offset: int, depth: int) -> tuple[dict[str, Any], int]:
+def _decode_table(buf: bytes, offset: int, depth: int) -> tuple[dict[str, Any], int]:
+    """The table at offset in buf (bytes), its values at depth; raises _MALFORMED errors too."""
     end = offset + 4 + _LONG.unpack_from(buf, offset)[0]
     if end > len(buf):
         raise AmqpDecodeError("field table runs past the end of the data")
     offset += 4
-    decoders = _FIELD_DECODERS
     table = {}
+    # Strings and fixed-width values, the usual headers, are read inline: this is the hot path.
+    # A value running past the table's end is caught by the check after the loop.
     while offset < end:
         key_end = offset + 1 + buf[offset]
-        key = str(buf[offset + 1 : key_end], "utf-8")
-        decoder = decoders.get(buf[key_end])
-        if decoder is None:
-            raise AmqpDecodeError(f"unknown field type {bytes([buf[key_end]])!r}")
-        value, offset = decoder(buf, key_end + 1, depth)
+        key = buf[offset + 1 : key_end].decode()
+        letter = buf[key_end]
+        offset = key_end + 1
+        if letter == 83:  # S
+            start = offset + 4
+            offset = start + _LONG.unpack_from(buf, offset)[0]
+            value = buf[start:offset]
+            try:
+                value = value.decode()
+            except UnicodeDecodeError:
+                pass  # brokers and other clients put binary data here too
+        else:
+            fixed = _FIXED_WIDTH_BY_LETTER[letter]
+            if fixed is not None:
+                unpack_from, size = fixed
+                value = unpack_from(buf, offset)[0]
+                offset += size
+            else:
+                decoder = _FIELD_DECODERS.get(letter)
+                if decoder is None:
+                    raise AmqpDecodeError(f"unknown field type {bytes([letter])!r}")
+                value, offset = decoder(buf, offset, depth)
         table[key] = value
     if offset != end:
         raise AmqpDecodeError("field table entries run past the table's length")
@@ -345,9 +369,27 @@ def _decode_array(buf: Buffer, offset: int, depth: int) -> tuple[list[Any], int]
     return array, end
 
 
-def _fixed_width_decoder(fmt: str) -> Callable[[Buffer, int, int], tuple[Any, int]]:
-    unpack_from = struct.Struct(fmt).unpack_from
-    size = struct.calcsize(fmt)
+_FIXED_WIDTH_FIELDS: dict[int, tuple[Callable[[Buffer, int], tuple[Any, ...]], int]] = {
+    ord(letter): (struct.Struct(fmt).unpack_from, struct.calcsize(fmt))
+    for letter, fmt in [
+        ("t", ">?"),
+        ("b", ">b"),
+        ("B", ">B"),
+        ("s", ">h"),
+        ("u", ">H"),
+        ("I", ">i"),
+        ("i", ">I"),
+        ("l", ">q"),
+        ("f", ">f"),
+        ("d", ">d"),
+    ]
+}
+"""Type letter to (unpack_from, size) of the field types that are one struct value."""
+_FIXED_WIDTH_BY_LETTER = tuple(_FIXED_WIDTH_FIELDS.get(letter) for letter in range(256))
+
+
+def _fixed_width_decoder(letter: str) -> Callable[[Buffer, int, int], tuple[Any, int]]:
+    unpack_from, size = _FIXED_WIDTH_FIELDS[ord(letter)]
 
     def decode(buf: Buffer, offset: int, depth: int) -> tuple[Any, int]:
         return unpack_from(buf, offset)[0], offset + size
@@ -396,16 +438,7 @@ def _decode_void_field(buf: Buffer, offset: int, depth: int) -> tuple[None, int]
 
 
 _FIELD_DECODERS: dict[int, Callable[[Buffer, int, int], tuple[Any, int]]] = {
-    ord("t"): _fixed_width_decoder(">?"),
-    ord("b"): _fixed_width_decoder(">b"),
-    ord("B"): _fixed_width_decoder(">B"),
-    ord("s"): _fixed_width_decoder(">h"),
-    ord("u"): _fixed_width_decoder(">H"),
-    ord("I"): _fixed_width_decoder(">i"),
-    ord("i"): _fixed_width_decoder(">I"),
-    ord("l"): _fixed_width_decoder(">q"),
-    ord("f"): _fixed_width_decoder(">f"),
-    ord("d"): _fixed_width_decoder(">d"),
+    **{letter: _fixed_width_decoder(chr(letter)) for letter in _FIXED_WIDTH_FIELDS},
     ord("D"): _decode_decimal_field,
     ord("S"): _decode_str_field,
     ord("A"): _decode_array_field,
