@@ -355,7 +355,13 @@ class Channel(ChannelMethods):
         mandatory: bool = False,
         immediate: bool = False,
     ) -> None:
-        """Publish one message; with confirms on, return once the broker acks it."""
+        """Publish one message; with confirms on, return once the broker acks it.
+
+        Waits while the broker blocks publishing or the socket's write buffer is full, so memory
+        stays bounded when the broker or the network is slow.
+        """
+        if self.protocol._publish_gate is not None:
+            await self.protocol._wait_publishable()
         self._check_open()
         if isinstance(payload, str):
             payload = payload.encode()

@@ -31,6 +31,10 @@ class AmqpConnectionFailed(AmqpClosedConnection, OSError):
         AmqpClosedConnection.__init__(self, message)
 
 
+class ConnectionBlocked(AioamqpException):
+    """The broker blocked publishing (resource alarm) for longer than blocked_timeout."""
+
+
 class SynchronizationError(AioamqpException):
     """A reply arrived that no request was waiting for."""
 

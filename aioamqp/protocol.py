@@ -54,6 +54,9 @@ class AmqpProtocol(asyncio.Protocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._on_error_callback: Callable[..., Any] | None = kwargs.get("on_error")
+        self._on_blocked: Callable[[str], Any] | None = kwargs.get("on_blocked")
+        self._on_unblocked: Callable[[], Any] | None = kwargs.get("on_unblocked")
+        self.blocked_timeout: float | None = kwargs.get("blocked_timeout")
         self.client_properties: dict[str, Any] = kwargs.get("client_properties", {})
         self.connection_tunning = {
             key: kwargs[key] for key in ("channel_max", "frame_max", "heartbeat") if key in kwargs
@@ -70,6 +73,9 @@ class AmqpProtocol(asyncio.Protocol):
         self.channels_ids_count = 0  # highest channel id handed out so far
         self.channels_ids_free: set[int] = set()
         self.is_blocked = False
+        self._writing_paused = False
+        # Set while publishing must wait (broker blocked us, or the write buffer is full).
+        self._publish_gate: asyncio.Future[None] | None = None
         self.stop_now = asyncio.Event()
         self.worker: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -229,9 +235,19 @@ class AmqpProtocol(asyncio.Protocol):
     def _on_blocked(self, method: m.ConnectionBlocked) -> None:
         logger.warning("connection blocked by the broker: %s", method.reason)
         self.is_blocked = True
+        self._update_publish_gate()
+        if self._on_blocked is not None:
+            self._call_user(self._on_blocked, method.reason)
 
     def _on_unblocked(self, method: m.ConnectionUnblocked) -> None:
+        logger.info("connection unblocked by the broker")
         self.is_blocked = False
+        self._update_publish_gate()
+        if self._on_unblocked is not None:
+            self._call_user(self._on_unblocked)
+        self._writing_paused = False
+        # Set while publishing must wait (broker blocked us, or the write buffer is full).
+        self._publish_gate: asyncio.Future[None] | None = None
 
     def _on_update_secret_ok(self, method: m.ConnectionUpdateSecretOk) -> None:
         if self._secret_ok is not None and not self._secret_ok.done():
@@ -273,20 +289,66 @@ class AmqpProtocol(asyncio.Protocol):
                 future.exception()  # retrieved here: a caller may have stopped waiting
         for channel in list(self.channels.values()):
             channel._set_closed(exc)
+        self._update_publish_gate()  # publishers waiting on flow control see the loss
         self.stop_now.set()
         if unexpected and self._on_error_callback is not None:
             self._call_on_error(exc)
 
     def _call_on_error(self, exc: Exception) -> None:
+        self._call_user(self._on_error_callback, exc)  # type: ignore[arg-type]
+
+    def _call_user(self, callback: Callable[..., Any], *args: Any) -> None:
+        """Run a plain or coroutine callback without awaiting it here; log its failure."""
         try:
-            result = self._on_error_callback(exc)  # type: ignore[misc]
+            result = callback(*args)
         except Exception:
-            logger.exception("on_error callback failed")
+            logger.exception("%r failed", callback)
             return
         if inspect.isawaitable(result):
             task = asyncio.ensure_future(result)
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._log_task_failure)
+
+    def _log_task_failure(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("callback failed", exc_info=task.exception())
+
+    # -- flow control: broker alarms (connection.blocked) and a full write buffer --------------
+
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+        self._update_publish_gate()
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        self._update_publish_gate()
+
+    def _update_publish_gate(self) -> None:
+        closed = self.state == CLOSED
+        if (self.is_blocked or self._writing_paused) and not closed:
+            if self._publish_gate is None:
+                self._publish_gate = asyncio.get_running_loop().create_future()
+        elif self._publish_gate is not None:
+            gate, self._publish_gate = self._publish_gate, None
+            if not gate.done():
+                gate.set_result(None)
+
+    async def _wait_publishable(self) -> None:
+        """Wait until the broker unblocks us and the write buffer drains."""
+        while self._publish_gate is not None:
+            gate = self._publish_gate
+            if self.is_blocked and self.blocked_timeout is not None:
+                try:
+                    await asyncio.wait_for(asyncio.shield(gate), self.blocked_timeout)
+                except asyncio.TimeoutError:
+                    raise exceptions.ConnectionBlocked(
+                        f"broker still blocks publishing after {self.blocked_timeout} s"
+                    ) from None
+            else:
+                await asyncio.shield(gate)
+        if self.state != OPEN:
+            raise self._close_reason or exceptions.AmqpClosedConnection()
 
     async def _heartbeat(self) -> None:
         """Send a heartbeat when idle for half the interval; give up after two silent intervals."""

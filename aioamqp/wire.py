@@ -292,16 +292,18 @@ def decode_table(buf: Buffer, offset: int) -> tuple[dict[str, Any], int]:
         table, end = decode_table(bytes(buf[offset : offset + 4 + size]), 0)
         return table, offset + end
     try:
-        return _decode_table(buf, offset, 0)
+        return read_table(buf, offset, 0)
     except _MALFORMED as exc:
         raise AmqpDecodeError(f"corrupt field table: {exc}") from exc
 
 
-def decode_timestamp(seconds: int) -> datetime:
+def decode_timestamp(seconds: int) -> datetime | int:
+    """A UTC datetime; the raw number when datetime cannot hold it (a publisher that wrote
+    milliseconds must not break the consumer's connection)."""
     try:
         return _EPOCH + timedelta(seconds=seconds)
-    except OverflowError as exc:
-        raise AmqpDecodeError(f"timestamp {seconds} is beyond what datetime holds") from exc
+    except OverflowError:
+        return seconds
 
 
 def _read_long_bytes(buf: Buffer, offset: int) -> tuple[bytes, int]:
@@ -312,8 +314,12 @@ def _read_long_bytes(buf: Buffer, offset: int) -> tuple[bytes, int]:
     return bytes(buf[start:end]), end
 
 
-def _decode_table(buf: bytes, offset: int, depth: int) -> tuple[dict[str, Any], int]:
-    """The table at offset in buf (bytes), its values at depth; raises _MALFORMED errors too."""
+def read_table(buf: bytes, offset: int, depth: int = 0) -> tuple[dict[str, Any], int]:
+    """The table at offset in buf (bytes), its values at depth; raises _MALFORMED errors too.
+
+    decode_table without its wrapper, for the generated decoders: they already hold bytes and
+    turn those errors into AmqpDecodeError themselves.
+    """
     end = offset + 4 + _LONG.unpack_from(buf, offset)[0]
     if end > len(buf):
         raise AmqpDecodeError("field table runs past the end of the data")
@@ -425,7 +431,7 @@ def _check_decode_depth(depth: int) -> None:
 
 def _decode_table_field(buf: Buffer, offset: int, depth: int) -> tuple[dict[str, Any], int]:
     _check_decode_depth(depth)
-    return _decode_table(buf, offset, depth + 1)
+    return read_table(buf, offset, depth + 1)
 
 
 def _decode_array_field(buf: Buffer, offset: int, depth: int) -> tuple[list[Any], int]:

@@ -10,8 +10,6 @@ import struct
 
 from .model import Method, Segment
 
-STRUCT_ERRORS = "(struct.error, IndexError, ValueError, OverflowError)"
-
 
 class StructNames:
     """Precompiled structs of one module, shared by format."""
@@ -144,4 +142,6 @@ def _decode_variable(wire: str, dest: str | None) -> list[str]:
             f"{dest} = buf[offset + 1 : end].decode()",
             "offset = end",
         ]
+    if wire == "table":  # the decoder holds bytes and catches malformed-data errors itself
+        return [f"{dest or '_'}, offset = read_table(buf, offset)"]
     return [f"{dest or '_'}, offset = decode_{wire}(buf, offset)"]

@@ -84,9 +84,12 @@ def render(spec: Spec) -> dict[str, str]:
         if c.properties
     ]
     wire_names = sorted(
-        f"{verb}_{wire}"
-        for verb in ("encode", "decode")
-        for wire in ("shortstr", "longstr", "table", "timestamp")
+        [
+            f"{verb}_{wire}"
+            for verb in ("encode", "decode")
+            for wire in ("shortstr", "longstr", "table", "timestamp")
+        ]
+        + ["read_table"]
     )
     used = lambda texts: [n for n in wire_names if any(n + "(" in t for t in texts)]  # noqa: E731
     method_texts = [t for item in methods for t in item["encode"] + item["decode"]]

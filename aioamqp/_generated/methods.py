@@ -10,10 +10,10 @@ from typing import Any, ClassVar, Mapping
 from aioamqp.exceptions import AmqpDecodeError, IntegerOutOfRange
 from aioamqp.wire import (
     decode_longstr,
-    decode_table,
     encode_longstr,
     encode_shortstr,
     encode_table,
+    read_table,
 )
 
 Buffer = bytes | bytearray | memoryview
@@ -140,10 +140,10 @@ class ConnectionStart(Method):
         try:
             self.version_major, self.version_minor = _S_BB.unpack_from(buf, offset)
             offset += 2
-            self.server_properties, offset = decode_table(buf, offset)
+            self.server_properties, offset = read_table(buf, offset)
             self.mechanisms, offset = decode_longstr(buf, offset)
             self.locales, offset = decode_longstr(buf, offset)
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -205,7 +205,7 @@ class ConnectionStartOk(Method):
             buf = bytes(buf)
         offset = 4
         try:
-            self.client_properties, offset = decode_table(buf, offset)
+            self.client_properties, offset = read_table(buf, offset)
             end = offset + 1 + buf[offset]
             self.mechanism = buf[offset + 1 : end].decode()
             offset = end
@@ -213,7 +213,7 @@ class ConnectionStartOk(Method):
             end = offset + 1 + buf[offset]
             self.locale = buf[offset + 1 : end].decode()
             offset = end
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -256,7 +256,7 @@ class ConnectionSecure(Method):
         offset = 4
         try:
             self.challenge, offset = decode_longstr(buf, offset)
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -299,7 +299,7 @@ class ConnectionSecureOk(Method):
         offset = 4
         try:
             self.response, offset = decode_longstr(buf, offset)
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -356,7 +356,7 @@ class ConnectionTune(Method):
         try:
             self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset)
             offset += 8
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -413,7 +413,7 @@ class ConnectionTuneOk(Method):
         try:
             self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset)
             offset += 8
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -461,7 +461,7 @@ class ConnectionOpen(Method):
             offset += 1 + buf[offset]
             _bits0 = buf[offset]
             offset += 1
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -496,7 +496,7 @@ class ConnectionOpenOk(Method):
         offset = 4
         try:
             offset += 1 + buf[offset]
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -566,7 +566,7 @@ class ConnectionClose(Method):
             offset = end
             self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
             offset += 4
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -637,7 +637,7 @@ class ConnectionBlocked(Method):
             end = offset + 1 + buf[offset]
             self.reason = buf[offset + 1 : end].decode()
             offset = end
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -715,7 +715,7 @@ class ConnectionUpdateSecret(Method):
             end = offset + 1 + buf[offset]
             self.reason = buf[offset + 1 : end].decode()
             offset = end
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -776,7 +776,7 @@ class ChannelOpen(Method):
         offset = 4
         try:
             offset += 1 + buf[offset]
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -811,7 +811,7 @@ class ChannelOpenOk(Method):
         offset = 4
         try:
             _, offset = decode_longstr(buf, offset)
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -859,7 +859,7 @@ class ChannelFlow(Method):
             _bits0 = buf[offset]
             offset += 1
             self.active = _bits0 & 1 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -907,7 +907,7 @@ class ChannelFlowOk(Method):
             _bits0 = buf[offset]
             offset += 1
             self.active = _bits0 & 1 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -977,7 +977,7 @@ class ChannelClose(Method):
             offset = end
             self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
             offset += 4
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -1113,8 +1113,8 @@ class ExchangeDeclare(Method):
             self.auto_delete = _bits0 & 4 != 0
             self.internal = _bits0 & 8 != 0
             self.no_wait = _bits0 & 16 != 0
-            self.arguments, offset = decode_table(buf, offset)
-        except (struct.error, IndexError, ValueError, OverflowError):
+            self.arguments, offset = read_table(buf, offset)
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -1207,7 +1207,7 @@ class ExchangeDelete(Method):
             offset += 1
             self.if_unused = _bits0 & 1 != 0
             self.no_wait = _bits0 & 2 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -1322,8 +1322,8 @@ class ExchangeBind(Method):
             _bits0 = buf[offset]
             offset += 1
             self.no_wait = _bits0 & 1 != 0
-            self.arguments, offset = decode_table(buf, offset)
-        except (struct.error, IndexError, ValueError, OverflowError):
+            self.arguments, offset = read_table(buf, offset)
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -1438,8 +1438,8 @@ class ExchangeUnbind(Method):
             _bits0 = buf[offset]
             offset += 1
             self.no_wait = _bits0 & 1 != 0
-            self.arguments, offset = decode_table(buf, offset)
-        except (struct.error, IndexError, ValueError, OverflowError):
+            self.arguments, offset = read_table(buf, offset)
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -1566,8 +1566,8 @@ class QueueDeclare(Method):
             self.exclusive = _bits0 & 4 != 0
             self.auto_delete = _bits0 & 8 != 0
             self.no_wait = _bits0 & 16 != 0
-            self.arguments, offset = decode_table(buf, offset)
-        except (struct.error, IndexError, ValueError, OverflowError):
+            self.arguments, offset = read_table(buf, offset)
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -1631,7 +1631,7 @@ class QueueDeclareOk(Method):
             offset = end
             self.message_count, self.consumer_count = _S_II.unpack_from(buf, offset)
             offset += 8
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -1716,8 +1716,8 @@ class QueueBind(Method):
             _bits0 = buf[offset]
             offset += 1
             self.no_wait = _bits0 & 1 != 0
-            self.arguments, offset = decode_table(buf, offset)
-        except (struct.error, IndexError, ValueError, OverflowError):
+            self.arguments, offset = read_table(buf, offset)
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -1815,8 +1815,8 @@ class QueueUnbind(Method):
             end = offset + 1 + buf[offset]
             self.routing_key = buf[offset + 1 : end].decode()
             offset = end
-            self.arguments, offset = decode_table(buf, offset)
-        except (struct.error, IndexError, ValueError, OverflowError):
+            self.arguments, offset = read_table(buf, offset)
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -1904,7 +1904,7 @@ class QueuePurge(Method):
             _bits0 = buf[offset]
             offset += 1
             self.no_wait = _bits0 & 1 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -1951,7 +1951,7 @@ class QueuePurgeOk(Method):
         try:
             (self.message_count,) = _S_I.unpack_from(buf, offset)
             offset += 4
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2025,7 +2025,7 @@ class QueueDelete(Method):
             self.if_unused = _bits0 & 1 != 0
             self.if_empty = _bits0 & 2 != 0
             self.no_wait = _bits0 & 4 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2072,7 +2072,7 @@ class QueueDeleteOk(Method):
         try:
             (self.message_count,) = _S_I.unpack_from(buf, offset)
             offset += 4
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2132,7 +2132,7 @@ class BasicQos(Method):
             self.prefetch_size, self.prefetch_count, _bits2 = _S_IHB.unpack_from(buf, offset)
             offset += 7
             self.connection_global = _bits2 & 1 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2261,8 +2261,8 @@ class BasicConsume(Method):
             self.no_ack = _bits0 & 2 != 0
             self.exclusive = _bits0 & 4 != 0
             self.no_wait = _bits0 & 8 != 0
-            self.arguments, offset = decode_table(buf, offset)
-        except (struct.error, IndexError, ValueError, OverflowError):
+            self.arguments, offset = read_table(buf, offset)
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2307,7 +2307,7 @@ class BasicConsumeOk(Method):
             end = offset + 1 + buf[offset]
             self.consumer_tag = buf[offset + 1 : end].decode()
             offset = end
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2368,7 +2368,7 @@ class BasicCancel(Method):
             _bits0 = buf[offset]
             offset += 1
             self.no_wait = _bits0 & 1 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2413,7 +2413,7 @@ class BasicCancelOk(Method):
             end = offset + 1 + buf[offset]
             self.consumer_tag = buf[offset + 1 : end].decode()
             offset = end
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2488,7 +2488,7 @@ class BasicPublish(Method):
             offset += 1
             self.mandatory = _bits0 & 1 != 0
             self.immediate = _bits0 & 2 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2563,7 +2563,7 @@ class BasicReturn(Method):
             end = offset + 1 + buf[offset]
             self.routing_key = buf[offset + 1 : end].decode()
             offset = end
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2650,7 +2650,7 @@ class BasicDeliver(Method):
             end = offset + 1 + buf[offset]
             self.routing_key = buf[offset + 1 : end].decode()
             offset = end
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2715,7 +2715,7 @@ class BasicGet(Method):
             _bits0 = buf[offset]
             offset += 1
             self.no_ack = _bits0 & 1 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2800,7 +2800,7 @@ class BasicGetOk(Method):
             offset = end
             (self.message_count,) = _S_I.unpack_from(buf, offset)
             offset += 4
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2835,7 +2835,7 @@ class BasicGetEmpty(Method):
         offset = 4
         try:
             offset += 1 + buf[offset]
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2889,7 +2889,7 @@ class BasicAck(Method):
             self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
             offset += 9
             self.multiple = _bits1 & 1 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2943,7 +2943,7 @@ class BasicReject(Method):
             self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
             offset += 9
             self.requeue = _bits1 & 1 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -2991,7 +2991,7 @@ class BasicRecoverAsync(Method):
             _bits0 = buf[offset]
             offset += 1
             self.requeue = _bits0 & 1 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -3039,7 +3039,7 @@ class BasicRecover(Method):
             _bits0 = buf[offset]
             offset += 1
             self.requeue = _bits0 & 1 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -3126,7 +3126,7 @@ class BasicNack(Method):
             offset += 9
             self.multiple = _bits1 & 1 != 0
             self.requeue = _bits1 & 2 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)
@@ -3330,7 +3330,7 @@ class ConfirmSelect(Method):
             _bits0 = buf[offset]
             offset += 1
             self.no_wait = _bits0 & 1 != 0
-        except (struct.error, IndexError, ValueError, OverflowError):
+        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
         if offset > len(buf):
             raise _truncated(cls.NAME)

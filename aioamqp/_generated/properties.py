@@ -9,11 +9,11 @@ from typing import Any, Mapping
 
 from aioamqp.exceptions import AmqpDecodeError, IntegerOutOfRange, UnknownProperty
 from aioamqp.wire import (
-    decode_table,
     decode_timestamp,
     encode_shortstr,
     encode_table,
     encode_timestamp,
+    read_table,
 )
 
 Buffer = bytes | bytearray | memoryview
@@ -23,9 +23,12 @@ _S_Q = struct.Struct(">Q")
 
 
 class BasicProperties:
-    """Properties of a basic message; None means absent."""
+    """Properties of a basic message; None means absent.
 
-    __slots__ = (
+    Absent properties are class attributes, so decoding stores only what the message carries.
+    """
+
+    NAMES = (
         "content_type",
         "content_encoding",
         "headers",
@@ -41,6 +44,20 @@ class BasicProperties:
         "app_id",
         "cluster_id",
     )
+    content_type: str | None = None
+    content_encoding: str | None = None
+    headers: Mapping[str, Any] | None = None
+    delivery_mode: int | None = None
+    priority: int | None = None
+    correlation_id: str | None = None
+    reply_to: str | None = None
+    expiration: str | None = None
+    message_id: str | None = None
+    timestamp: int | datetime.datetime | None = None
+    message_type: str | None = None
+    user_id: str | None = None
+    app_id: str | None = None
+    cluster_id: str | None = None
 
     def __init__(
         self,
@@ -76,9 +93,7 @@ class BasicProperties:
 
     def to_dict(self) -> dict[str, Any]:
         """The present properties, keyed as encode_basic_properties takes them."""
-        return {
-            name: value for name in self.__slots__ if (value := getattr(self, name)) is not None
-        }
+        return {name: value for name in self.NAMES if (value := getattr(self, name)) is not None}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, BasicProperties) and self.to_dict() == other.to_dict()
@@ -88,7 +103,7 @@ class BasicProperties:
         return f"BasicProperties({args})"
 
 
-_BASIC_NAMES = frozenset(BasicProperties.__slots__)
+_BASIC_NAMES = frozenset(BasicProperties.NAMES)
 
 
 def encode_basic_properties(props: Mapping[str, Any] | BasicProperties | None) -> bytes:
@@ -220,87 +235,87 @@ def decode_basic_properties(buf: Buffer, offset: int = 0) -> BasicProperties:
     try:
         flags = (buf[offset] << 8) | buf[offset + 1]
         offset += 2
-        if flags & 32768:
-            end = offset + 1 + buf[offset]
-            props.content_type = buf[offset + 1 : end].decode()
-            offset = end
-        else:
-            props.content_type = None
-        if flags & 16384:
-            end = offset + 1 + buf[offset]
-            props.content_encoding = buf[offset + 1 : end].decode()
-            offset = end
-        else:
-            props.content_encoding = None
-        if flags & 8192:
-            props.headers, offset = decode_table(buf, offset)
-        else:
-            props.headers = None
-        if flags & 4096:
-            props.delivery_mode = buf[offset]
-            offset += 1
-        else:
-            props.delivery_mode = None
-        if flags & 2048:
-            props.priority = buf[offset]
-            offset += 1
-        else:
-            props.priority = None
-        if flags & 1024:
-            end = offset + 1 + buf[offset]
-            props.correlation_id = buf[offset + 1 : end].decode()
-            offset = end
-        else:
-            props.correlation_id = None
-        if flags & 512:
-            end = offset + 1 + buf[offset]
-            props.reply_to = buf[offset + 1 : end].decode()
-            offset = end
-        else:
-            props.reply_to = None
-        if flags & 256:
-            end = offset + 1 + buf[offset]
-            props.expiration = buf[offset + 1 : end].decode()
-            offset = end
-        else:
-            props.expiration = None
-        if flags & 128:
-            end = offset + 1 + buf[offset]
-            props.message_id = buf[offset + 1 : end].decode()
-            offset = end
-        else:
-            props.message_id = None
-        if flags & 64:
-            (_stamp0,) = _S_Q.unpack_from(buf, offset)
-            offset += 8
-            props.timestamp = decode_timestamp(_stamp0)
-        else:
-            props.timestamp = None
-        if flags & 32:
-            end = offset + 1 + buf[offset]
-            props.message_type = buf[offset + 1 : end].decode()
-            offset = end
-        else:
-            props.message_type = None
-        if flags & 16:
-            end = offset + 1 + buf[offset]
-            props.user_id = buf[offset + 1 : end].decode()
-            offset = end
-        else:
-            props.user_id = None
-        if flags & 8:
-            end = offset + 1 + buf[offset]
-            props.app_id = buf[offset + 1 : end].decode()
-            offset = end
-        else:
-            props.app_id = None
-        if flags & 4:
-            end = offset + 1 + buf[offset]
-            props.cluster_id = buf[offset + 1 : end].decode()
-            offset = end
-        else:
-            props.cluster_id = None
-    except (struct.error, IndexError, ValueError, OverflowError):
+        while flags:  # left as soon as no flag remains below the property just read
+            if flags & 32768:
+                end = offset + 1 + buf[offset]
+                props.content_type = buf[offset + 1 : end].decode()
+                offset = end
+                if not flags & 32767:
+                    break
+            if flags & 16384:
+                end = offset + 1 + buf[offset]
+                props.content_encoding = buf[offset + 1 : end].decode()
+                offset = end
+                if not flags & 16383:
+                    break
+            if flags & 8192:
+                props.headers, offset = read_table(buf, offset)
+                if not flags & 8191:
+                    break
+            if flags & 4096:
+                props.delivery_mode = buf[offset]
+                offset += 1
+                if not flags & 4095:
+                    break
+            if flags & 2048:
+                props.priority = buf[offset]
+                offset += 1
+                if not flags & 2047:
+                    break
+            if flags & 1024:
+                end = offset + 1 + buf[offset]
+                props.correlation_id = buf[offset + 1 : end].decode()
+                offset = end
+                if not flags & 1023:
+                    break
+            if flags & 512:
+                end = offset + 1 + buf[offset]
+                props.reply_to = buf[offset + 1 : end].decode()
+                offset = end
+                if not flags & 511:
+                    break
+            if flags & 256:
+                end = offset + 1 + buf[offset]
+                props.expiration = buf[offset + 1 : end].decode()
+                offset = end
+                if not flags & 255:
+                    break
+            if flags & 128:
+                end = offset + 1 + buf[offset]
+                props.message_id = buf[offset + 1 : end].decode()
+                offset = end
+                if not flags & 127:
+                    break
+            if flags & 64:
+                (_stamp0,) = _S_Q.unpack_from(buf, offset)
+                offset += 8
+                props.timestamp = decode_timestamp(_stamp0)
+                if not flags & 63:
+                    break
+            if flags & 32:
+                end = offset + 1 + buf[offset]
+                props.message_type = buf[offset + 1 : end].decode()
+                offset = end
+                if not flags & 31:
+                    break
+            if flags & 16:
+                end = offset + 1 + buf[offset]
+                props.user_id = buf[offset + 1 : end].decode()
+                offset = end
+                if not flags & 15:
+                    break
+            if flags & 8:
+                end = offset + 1 + buf[offset]
+                props.app_id = buf[offset + 1 : end].decode()
+                offset = end
+                if not flags & 7:
+                    break
+            if flags & 4:
+                end = offset + 1 + buf[offset]
+                props.cluster_id = buf[offset + 1 : end].decode()
+                offset = end
+            break
+    except (struct.error, IndexError, KeyError, ValueError, OverflowError):
         raise AmqpDecodeError("basic properties: truncated or corrupt") from None
     if offset > len(buf):
         raise AmqpDecodeError("basic properties: truncated")
