@@ -56,12 +56,15 @@ class _Consumer:
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
 
-    def stop(self) -> None:
-        """Finish the message in hand, drop the rest (unacked, so the broker redelivers)."""
+    def stop(self, interrupt: bool = False) -> None:
+        """Drop the queued messages (unacked, so the broker redelivers them). The callback in
+        hand finishes, unless interrupt is set: then it is cancelled (the channel is gone)."""
         self.stopped = True
         self.items.clear()
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
+        elif interrupt and self.task is not asyncio.current_task():
+            self.task.cancel()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -103,7 +106,9 @@ class Channel(ChannelMethods):
         self._returns: _Consumer | None = None
         self._delivery_tag = 0
         self._unconfirmed: dict[int, asyncio.Future[None]] = {}
-        self._returned_before_ack: bool = False
+        # Unconfirmed mandatory publishes, to pair each basic.return with its publish.
+        self._mandatory: dict[int, tuple[str, str]] = {}
+        self._returned: set[int] = set()
         # content being assembled: (method, properties, size, parts)
         self._content_method: m.Method | None = None
         self._content_properties: BasicProperties | None = None
@@ -122,14 +127,24 @@ class Channel(ChannelMethods):
 
     async def _write_method(self, method: m.Method) -> None:
         self._check_open()
-        self.protocol._write(method_frame(self.channel_id, method.encode()))
+        self.protocol._write(self._method_frame(method))
+
+    def _method_frame(self, method: m.Method) -> bytes:
+        """The frame of a method; bad input (including a frame over frame_max) raises here."""
+        payload = method.encode()
+        if len(payload) > self.protocol.frame_max - 8 and self.protocol.frame_max:
+            raise exceptions.FrameTooLarge(
+                f"{method.NAME} needs a {len(payload) + 8}-byte frame; "
+                f"frame_max is {self.protocol.frame_max}"
+            )
+        return method_frame(self.channel_id, payload)
 
     async def _rpc(
         self, method: m.Method, *, no_wait: bool = False, timeout: float | None = None
     ) -> Any:
         """Send a synchronous method and wait for its reply (None when no_wait)."""
         self._check_open()
-        frame = method_frame(self.channel_id, method.encode())  # bad input raises here
+        frame = self._method_frame(method)
         if no_wait:
             self.protocol._write(frame)
             return None
@@ -254,14 +269,15 @@ class Channel(ChannelMethods):
             logger.exception("cancellation callback for %r failed", consumer_tag)
 
     def _on_ack(self, method: m.BasicAck) -> None:
-        returned, self._returned_before_ack = self._returned_before_ack, False
         for tag, future in self._settled(method.delivery_tag, method.multiple):
             if future.done():
                 continue
-            if returned and tag == method.delivery_tag and self.return_callback is None:
-                future.set_exception(exceptions.PublishFailed(tag))
-            else:
-                future.set_result(None)
+            if tag in self._returned:
+                self._returned.discard(tag)
+                if self.return_callback is None:  # nobody else hears of it: fail the publish
+                    future.set_exception(exceptions.PublishFailed(tag))
+                    continue
+            future.set_result(None)
 
     def _on_nack(self, method: m.BasicNack) -> None:
         for tag, future in self._settled(method.delivery_tag, method.multiple):
@@ -272,19 +288,22 @@ class Channel(ChannelMethods):
         """Pop the confirms an ack or nack settles: one tag, or every tag up to it."""
         if not multiple:
             future = self._unconfirmed.pop(delivery_tag, None)
-            return [] if future is None else [(delivery_tag, future)]
-        settled = []
-        for tag in self._unconfirmed:  # insertion order is tag order
-            if tag > delivery_tag:
-                break
-            settled.append((tag, self._unconfirmed[tag]))
-        for tag, _ in settled:
-            del self._unconfirmed[tag]
+            settled = [] if future is None else [(delivery_tag, future)]
+        else:
+            settled = []
+            for tag in self._unconfirmed:  # insertion order is tag order
+                if tag > delivery_tag:
+                    break
+                settled.append((tag, self._unconfirmed[tag]))
+            for tag, _ in settled:
+                del self._unconfirmed[tag]
+        if self._mandatory:
+            for tag, _ in settled:
+                self._mandatory.pop(tag, None)
         return settled
 
     def _on_return(self, method: m.BasicReturn, properties: Any, body: bytes) -> None:
-        # RabbitMQ sends basic.return before the basic.ack of the same message.
-        self._returned_before_ack = self.publisher_confirms
+        self._pair_return(method.exchange_name, method.routing_key)
         envelope = ReturnEnvelope(
             method.reply_code, method.reply_text, method.exchange_name, method.routing_key
         )
@@ -294,6 +313,19 @@ class Channel(ChannelMethods):
         if self._returns is None:
             self._returns = _Consumer(self, "<returns>", self.return_callback)
         self._returns.push((body, envelope, properties))
+
+    def _pair_return(self, exchange_name: str, routing_key: str) -> None:
+        """Find the publish a basic.return belongs to, so that its ack can report it.
+
+        RabbitMQ returns a message while routing it, before any ack that covers it, and routes
+        in publish order: the message is the oldest unconfirmed mandatory publish to the same
+        exchange and routing key that is not paired yet.
+        """
+        for tag, target in self._mandatory.items():
+            if target == (exchange_name, routing_key):
+                del self._mandatory[tag]
+                self._returned.add(tag)
+                return
 
     _HANDLERS: dict[int, Callable[[Channel, Any], None]] = {
         m.ChannelOpenOk.INDEX: _on_open_ok,
@@ -319,10 +351,10 @@ class Channel(ChannelMethods):
                 future.set_exception(exc)
                 future.exception()  # retrieved: the caller may have given up waiting
         for consumer in self._consumers.values():
-            consumer.stop()
+            consumer.stop(interrupt=True)
         self._consumers.clear()
         if self._returns is not None:
-            self._returns.stop()
+            self._returns.stop(interrupt=True)
         self.close_event.set()
         self.protocol._release_channel(self)
 
@@ -366,29 +398,37 @@ class Channel(ChannelMethods):
         if isinstance(payload, str):
             payload = payload.encode()
         method = m.BasicPublish.pack(exchange_name, routing_key, mandatory, immediate)
-        data = publish_frames(
-            self.channel_id,
-            method,
-            encode_basic_properties(properties),
-            payload,
-            self.protocol.frame_max,
-        )
+        header = encode_basic_properties(properties)
+        frame_max = self.protocol.frame_max
+        if len(header) > frame_max - 20 and frame_max:  # 8 of framing, 12 before properties
+            raise exceptions.FrameTooLarge(
+                f"message properties need a {len(header) + 20}-byte frame; frame_max is {frame_max}"
+            )
+        data = publish_frames(self.channel_id, method, header, payload, frame_max)
         if not self.publisher_confirms:
             self.protocol._write(data)
             return
         self._delivery_tag += 1
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._unconfirmed[self._delivery_tag] = future
+        if mandatory:
+            self._mandatory[self._delivery_tag] = (exchange_name, routing_key)
         self.protocol._write(data)
         await future
 
     basic_publish = publish
 
-    async def confirm_select(self, timeout: float | None = None, *, no_wait: bool = False) -> bool:
-        """Turn on publisher confirms: publish() then waits for the broker's ack."""
-        result = await super().confirm_select(timeout, no_wait=no_wait)
+    async def confirm_select(
+        self, timeout: float | None = None, *, no_wait: bool = False
+    ) -> bool | None:
+        """Turn on publisher confirms: publish() then waits for the broker's ack.
+
+        Counting starts when confirm.select is sent: the broker numbers a publish that follows
+        it as message 1 even before select-ok arrives.
+        """
+        self._check_open()
         self.publisher_confirms = True
-        return result
+        return await super().confirm_select(timeout, no_wait=no_wait)
 
     async def basic_consume(  # type: ignore[override]
         self,

@@ -92,6 +92,10 @@ class UnsupportedFieldType(FieldEncodeError, TypeError):
     """A field-table value has a type AMQP cannot carry."""
 
 
+class FrameTooLarge(FieldEncodeError):
+    """A method or its properties would not fit in one frame of the negotiated frame_max."""
+
+
 class UnknownProperty(FieldEncodeError, TypeError):
     """A message property name that the content class does not have."""
 

@@ -15,7 +15,13 @@ from typing import Any, Callable
 
 from . import exceptions
 from ._generated import methods as m
-from ._generated.constants import FRAME_BODY, FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD
+from ._generated.constants import (
+    FRAME_BODY,
+    FRAME_HEADER,
+    FRAME_HEARTBEAT,
+    FRAME_METHOD,
+    FRAME_MIN_SIZE,
+)
 from .channel import Channel
 from .frames import HEARTBEAT_FRAME, PROTOCOL_HEADER, FrameParser, method_frame
 from .wire import encode_table
@@ -61,6 +67,10 @@ class AmqpProtocol(asyncio.Protocol):
         self.connection_tunning = {
             key: kwargs[key] for key in ("channel_max", "frame_max", "heartbeat") if key in kwargs
         }
+        if 0 < self.connection_tunning.get("frame_max", 0) < FRAME_MIN_SIZE:
+            raise exceptions.ConfigurationError(
+                f"frame_max must be 0 or at least {FRAME_MIN_SIZE} (the spec's frame-min-size)"
+            )
         self.state = CONNECTING
         self.server_properties: dict[str, Any] | None = None
         self.server_channel_max: int | None = None
@@ -351,25 +361,29 @@ class AmqpProtocol(asyncio.Protocol):
             raise self._close_reason or exceptions.AmqpClosedConnection()
 
     async def _heartbeat(self) -> None:
-        """Send a heartbeat when idle for half the interval; give up after two silent intervals."""
+        """Send a heartbeat after half an interval without writes; after two intervals without
+        reads, the peer is dead: abort and take the loss path. Ticks every quarter interval."""
         if not self.heartbeat:
             await self.stop_now.wait()
             return
-        half = self.heartbeat / 2
-        silent = 0.0
+        tick = self.heartbeat / 4
+        silent_ticks = idle_ticks = 0
         while True:
             try:
-                await asyncio.wait_for(self.stop_now.wait(), half)
+                await asyncio.wait_for(self.stop_now.wait(), tick)
                 return
-            except TimeoutError:
+            except asyncio.TimeoutError:
                 pass
-            if not self._wrote and self._transport is not None:
+            idle_ticks = 0 if self._wrote else idle_ticks + 1
+            silent_ticks = 0 if self._read else silent_ticks + 1
+            self._wrote = self._read = False
+            if idle_ticks >= 2 and self._transport is not None:
                 self._transport.write(HEARTBEAT_FRAME)
-            self._wrote = False
-            silent = 0.0 if self._read else silent + half
-            self._read = False
-            if silent >= 2 * self.heartbeat:
-                self._close_reason = exceptions.AmqpClosedConnection("heartbeat timeout")
+                idle_ticks = 0
+            if silent_ticks >= 8:
+                self._close_reason = exceptions.AmqpClosedConnection(
+                    f"heartbeat timeout: nothing received for {2 * self.heartbeat} s"
+                )
                 if self._transport is not None:
                     self._transport.abort()
                 self._connection_closed(self._close_reason)

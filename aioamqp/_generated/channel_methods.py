@@ -68,13 +68,13 @@ class ChannelMethods:
         timeout: float | None = None,
         *,
         internal: bool = False,
-    ) -> bool:
+    ) -> bool | None:
         """Send exchange.declare and wait for exchange.declare-ok."""
         method = methods.ExchangeDeclare(
             exchange_name, type_name, passive, durable, auto_delete, internal, no_wait, arguments
         )
-        await self._rpc(method, no_wait=no_wait, timeout=timeout)
-        return True
+        reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return None if reply is None else True
 
     async def exchange_delete(
         self,
@@ -82,11 +82,11 @@ class ChannelMethods:
         if_unused: bool = False,
         no_wait: bool = False,
         timeout: float | None = None,
-    ) -> bool:
+    ) -> bool | None:
         """Send exchange.delete and wait for exchange.delete-ok."""
         method = methods.ExchangeDelete(exchange_name, if_unused, no_wait)
-        await self._rpc(method, no_wait=no_wait, timeout=timeout)
-        return True
+        reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return None if reply is None else True
 
     async def exchange_bind(
         self,
@@ -96,13 +96,13 @@ class ChannelMethods:
         no_wait: bool = False,
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
-    ) -> bool:
+    ) -> bool | None:
         """Send exchange.bind and wait for exchange.bind-ok."""
         method = methods.ExchangeBind(
             exchange_destination, exchange_source, routing_key, no_wait, arguments
         )
-        await self._rpc(method, no_wait=no_wait, timeout=timeout)
-        return True
+        reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return None if reply is None else True
 
     async def exchange_unbind(
         self,
@@ -112,13 +112,13 @@ class ChannelMethods:
         no_wait: bool = False,
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
-    ) -> bool:
+    ) -> bool | None:
         """Send exchange.unbind and wait for exchange.unbind-ok."""
         method = methods.ExchangeUnbind(
             exchange_destination, exchange_source, routing_key, no_wait, arguments
         )
-        await self._rpc(method, no_wait=no_wait, timeout=timeout)
-        return True
+        reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return None if reply is None else True
 
     async def queue_declare(
         self,
@@ -152,11 +152,11 @@ class ChannelMethods:
         no_wait: bool = False,
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
-    ) -> bool:
+    ) -> bool | None:
         """Send queue.bind and wait for queue.bind-ok."""
         method = methods.QueueBind(queue_name, exchange_name, routing_key, no_wait, arguments)
-        await self._rpc(method, no_wait=no_wait, timeout=timeout)
-        return True
+        reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return None if reply is None else True
 
     async def queue_unbind(
         self,
@@ -318,8 +318,8 @@ class ChannelMethods:
         timeout: float | None = None,
         *,
         no_wait: bool = False,
-    ) -> bool:
+    ) -> bool | None:
         """Send confirm.select and wait for confirm.select-ok."""
         method = methods.ConfirmSelect(no_wait)
-        await self._rpc(method, no_wait=no_wait, timeout=timeout)
-        return True
+        reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
+        return None if reply is None else True

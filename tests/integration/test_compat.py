@@ -1,0 +1,309 @@
+"""aioamqp 0.15 compatibility: argument names and order (used positionally against the broker),
+return values, aliases, exception and data classes."""
+
+import asyncio
+import inspect
+
+import pytest
+
+import aioamqp
+from aioamqp.channel import Channel
+from aioamqp.envelope import Envelope, ReturnEnvelope
+from aioamqp.properties import Properties
+
+T = 10  # seconds for one broker round trip
+
+
+def w(awaitable, timeout=T):
+    return asyncio.wait_for(awaitable, timeout)
+
+
+# Leading parameters of aioamqp 0.15 (later additions such as timeout may follow them).
+SIGNATURES_0_15 = {
+    "queue_declare": [
+        "queue_name",
+        "passive",
+        "durable",
+        "exclusive",
+        "auto_delete",
+        "no_wait",
+        "arguments",
+    ],
+    "queue_delete": ["queue_name", "if_unused", "if_empty", "no_wait"],
+    "queue_bind": ["queue_name", "exchange_name", "routing_key", "no_wait", "arguments"],
+    "queue_unbind": ["queue_name", "exchange_name", "routing_key", "arguments"],
+    "queue_purge": ["queue_name", "no_wait"],
+    "exchange_declare": [
+        "exchange_name",
+        "type_name",
+        "passive",
+        "durable",
+        "auto_delete",
+        "no_wait",
+        "arguments",
+    ],
+    "exchange_delete": ["exchange_name", "if_unused", "no_wait"],
+    "exchange_bind": [
+        "exchange_destination",
+        "exchange_source",
+        "routing_key",
+        "no_wait",
+        "arguments",
+    ],
+    "exchange_unbind": [
+        "exchange_destination",
+        "exchange_source",
+        "routing_key",
+        "no_wait",
+        "arguments",
+    ],
+    "publish": ["payload", "exchange_name", "routing_key", "properties", "mandatory", "immediate"],
+    "basic_publish": [
+        "payload",
+        "exchange_name",
+        "routing_key",
+        "properties",
+        "mandatory",
+        "immediate",
+    ],
+    "basic_qos": ["prefetch_size", "prefetch_count", "connection_global"],
+    "basic_consume": [
+        "callback",
+        "queue_name",
+        "consumer_tag",
+        "no_local",
+        "no_ack",
+        "exclusive",
+        "no_wait",
+        "arguments",
+    ],
+    "basic_cancel": ["consumer_tag", "no_wait"],
+    "basic_get": ["queue_name", "no_ack"],
+    "basic_client_ack": ["delivery_tag", "multiple"],
+    "basic_client_nack": ["delivery_tag", "multiple", "requeue"],
+    "basic_reject": ["delivery_tag", "requeue"],
+    "basic_recover_async": ["requeue"],
+    "basic_recover": ["requeue"],
+    "close": ["reply_code", "reply_text"],
+    "flow": ["active"],
+    "confirm_select": [],
+    "tx_select": [],
+    "tx_commit": [],
+    "tx_rollback": [],
+}
+
+
+@pytest.mark.parametrize("method", sorted(SIGNATURES_0_15))
+def test_channel_method_parameters(method):
+    parameters = list(inspect.signature(getattr(Channel, method)).parameters)[1:]
+    expected = SIGNATURES_0_15[method]
+    assert parameters[: len(expected)] == expected
+    assert inspect.iscoroutinefunction(getattr(Channel, method))
+
+
+def test_confirm_select_no_wait_is_keyword_only():
+    parameter = inspect.signature(Channel.confirm_select).parameters["no_wait"]
+    assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
+
+
+def test_connect_and_from_url_parameters():
+    connect = list(inspect.signature(aioamqp.connect).parameters)
+    assert connect[:9] == [
+        "host",
+        "port",
+        "login",
+        "password",
+        "virtualhost",
+        "ssl",
+        "login_method",
+        "insist",
+        "protocol_factory",
+    ]
+    assert {"verify_ssl", "loop"} <= set(connect)
+    from_url = list(inspect.signature(aioamqp.from_url).parameters)
+    assert from_url[:4] == ["url", "login_method", "insist", "protocol_factory"]
+
+
+def test_exceptions():
+    for cls in (
+        aioamqp.AmqpClosedConnection,
+        aioamqp.ChannelClosed,
+        aioamqp.ConfigurationError,
+        aioamqp.EmptyQueue,
+        aioamqp.NoChannelAvailable,
+        aioamqp.PublishFailed,
+        aioamqp.SynchronizationError,
+    ):
+        assert issubclass(cls, aioamqp.AioamqpException)
+        assert getattr(aioamqp.exceptions, cls.__name__) is cls
+    closed = aioamqp.ChannelClosed(404, "NOT_FOUND - no queue")
+    assert (closed.code, closed.message) == (404, "NOT_FOUND - no queue")
+    assert aioamqp.ChannelClosed().code == 0
+    assert aioamqp.PublishFailed(7).delivery_tag == 7
+
+
+def test_data_classes():
+    envelope = Envelope("ctag", 1, "ex", "rk", False)
+    assert (envelope.consumer_tag, envelope.delivery_tag) == ("ctag", 1)
+    assert (envelope.exchange_name, envelope.routing_key, envelope.is_redeliver) == (
+        "ex",
+        "rk",
+        False,
+    )
+    returned = ReturnEnvelope(312, "NO_ROUTE", "ex", "rk")
+    assert (returned.reply_code, returned.reply_text) == (312, "NO_ROUTE")
+    assert (returned.exchange_name, returned.routing_key) == ("ex", "rk")
+    properties = Properties()
+    for name in (
+        "content_type",
+        "content_encoding",
+        "headers",
+        "delivery_mode",
+        "priority",
+        "correlation_id",
+        "reply_to",
+        "expiration",
+        "message_id",
+        "timestamp",
+        "message_type",
+        "user_id",
+        "app_id",
+        "cluster_id",
+    ):
+        assert getattr(properties, name) is None
+
+
+async def test_connect_with_loop_argument(amqp_url, connections):
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(amqp_url)
+    transport, protocol = await w(
+        aioamqp.connect(
+            parts.hostname, parts.port, loop=asyncio.get_running_loop(), verify_ssl=False
+        )
+    )
+    connections.append((transport, protocol))
+    channel = await w(protocol.channel())
+    assert channel.channel_id == 1
+    assert channel.protocol is protocol
+
+
+# -- positional arguments against the broker --------------------------------------------------
+
+
+async def test_queue_declare_positional_exclusive(protocol, name, open_connection):
+    channel = await w(protocol.channel())
+    # queue_name, passive, durable, exclusive
+    await w(channel.queue_declare(name, False, False, True))
+    _, other_protocol = await open_connection()
+    other = await w(other_protocol.channel())
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await w(other.queue_declare(name, passive=True))
+    assert info.value.code == 405  # RESOURCE_LOCKED: it is exclusive to the first connection
+
+
+async def test_queue_declare_positional_auto_delete(protocol, name):
+    channel = await w(protocol.channel())
+    # queue_name, passive, durable, exclusive, auto_delete
+    await w(channel.queue_declare(name, False, False, False, True))
+    await w(channel.queue_declare(name, False, False, False, True))  # equivalent: accepted
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await w(channel.queue_declare(name, False, False, False, False))
+    assert info.value.code == 406
+
+
+async def test_exchange_declare_positional_auto_delete(protocol, name, cleanup):
+    cleanup.exchange(name)
+    channel = await w(protocol.channel())
+    # exchange_name, type_name, passive, durable, auto_delete
+    await w(channel.exchange_declare(name, "fanout", False, False, True))
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await w(channel.exchange_declare(name, "fanout", False, False, False))
+    assert info.value.code == 406
+
+
+async def test_positional_bind_publish_get_nack_reject(protocol, name):
+    channel = await w(protocol.channel())
+    exchange = f"{name}.x"
+    await w(channel.exchange_declare(exchange, "direct", False, False, True))
+    await w(channel.queue_declare(name, False, False, True, False))
+    await w(channel.queue_bind(name, exchange, "rk"))
+    # payload, exchange_name, routing_key, properties, mandatory
+    await channel.publish(b"one", exchange, "rk", {"message_id": "m1"}, True)
+    await channel.publish(b"two", exchange, "rk", None, False)
+    # queue_name, no_ack
+    first = await w(channel.basic_get(name, False))
+    assert first["message"] == b"one" and first["properties"].message_id == "m1"
+    # delivery_tag, requeue
+    await channel.basic_reject(first["delivery_tag"], True)
+    again = await w(channel.basic_get(name, False))
+    assert again["message"] == b"one" and again["redelivered"] is True
+    # delivery_tag, multiple, requeue
+    await channel.basic_client_nack(again["delivery_tag"], False, False)
+    second = await w(channel.basic_get(name, True))
+    assert second["message"] == b"two"
+    with pytest.raises(aioamqp.EmptyQueue):
+        await w(channel.basic_get(name, True))
+    # queue_name, exchange_name, routing_key
+    await w(channel.queue_unbind(name, exchange, "rk"))
+
+
+async def test_queue_delete_positional_if_empty(protocol, name):
+    channel = await w(protocol.channel())
+    await w(channel.queue_declare(name, False, False, True))
+    await channel.publish(b"x", "", name)
+    # queue_name, if_unused, if_empty
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await w(channel.queue_delete(name, False, True))
+    assert info.value.code == 406
+
+
+async def test_basic_consume_positional(channel, make_inbox):
+    queue = (await w(channel.queue_declare("", exclusive=True)))["queue"]
+    inbox = make_inbox()
+    # callback, queue_name, consumer_tag, no_local, no_ack
+    result = await w(channel.basic_consume(inbox, queue, "positional-tag", False, True))
+    assert result == {"consumer_tag": "positional-tag"}
+    await channel.publish(b"p", "", queue)
+    [(_, body, envelope, _)] = await inbox.wait_for(1)
+    assert body == b"p" and envelope.consumer_tag == "positional-tag"
+    # consumer_tag
+    assert await w(channel.basic_cancel("positional-tag")) == {"consumer_tag": "positional-tag"}
+
+
+async def test_aliases(channel, name):
+    assert Channel.queue is Channel.queue_declare
+    assert Channel.exchange is Channel.exchange_declare
+    result = await w(channel.queue(name, exclusive=True))
+    assert result["queue"] == name
+    assert await w(channel.exchange(f"{name}.x", "fanout", auto_delete=True)) is True
+    await w(channel.queue_bind(name, f"{name}.x", ""))
+
+
+async def test_queue_delete_returns_a_truthy_value(channel, name):
+    """0.15 returned True; we return delete-ok's {'message_count': n}, which is truthy too."""
+    await w(channel.queue_declare(name))
+    assert await w(channel.queue_delete(name)) == {"message_count": 0}
+
+
+async def test_return_values_of_0_15(channel, name):
+    """What aioamqp 0.15 returned for each method (queue_delete: see above)."""
+    exchange = f"{name}.x"
+    assert await w(channel.exchange_declare(exchange, "topic", auto_delete=True)) is True
+    declared = await w(channel.queue_declare(name, exclusive=True))
+    assert declared == {"queue": name, "message_count": 0, "consumer_count": 0}
+    assert await w(channel.queue_bind(name, exchange, "#")) is True
+    assert await w(channel.queue_purge(name)) == {"message_count": 0}
+    assert await w(channel.basic_qos(prefetch_count=1)) is True
+    assert await w(channel.basic_recover()) is True
+    assert await w(channel.flow(True)) == {"active": True}
+    consumed = await w(channel.basic_consume(lambda *a: None, queue_name=name))
+    assert set(consumed) == {"consumer_tag"}
+    assert await w(channel.basic_cancel(consumed["consumer_tag"])) == consumed
+    assert await w(channel.queue_unbind(name, exchange, "#")) is True
+    assert await w(channel.exchange_delete(exchange)) is True
+    assert await w(channel.confirm_select()) is True
+    assert await w(channel.publish(b"x", "", name)) is None
+    got = await w(channel.basic_get(name))
+    assert await channel.basic_client_ack(got["delivery_tag"]) is None
+    assert await w(channel.close()) is True
