@@ -3,9 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DOCS_STAMP := $(VENV)/.installed-docs
 SOURCES := aioamqp codegen tests bench examples
+# make fuzz FUZZ_ARGS='--seconds 600 --seed 42 --jobs 4'
+FUZZ_ARGS ?=
 
-.PHONY: generate check-generated fmt lint test test-unit demo broker bench-codec
+.PHONY: generate check-generated fmt lint test test-unit demo broker bench-codec fuzz soak docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +29,7 @@ fmt: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/black --check -q $(SOURCES)
+	$(VENV)/bin/mypy --strict aioamqp
 
 broker:
 	@if [ -z "$$AMQP_URL" ]; then scripts/broker.sh start; fi
@@ -41,3 +45,20 @@ demo: $(STAMP) broker
 
 bench-codec: $(STAMP)
 	$(PY) bench/codec.py
+
+$(DOCS_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[dev,docs]'
+	touch $@
+
+docs: $(DOCS_STAMP)
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
+
+# Outside CI: 1,000,000 generated inputs through every decoder (tests/fuzz_run.py --help).
+fuzz: $(STAMP)
+	$(PY) tests/fuzz_run.py $(FUZZ_ARGS)
+
+# Outside CI: the soak test with 1,000,000 messages (CI runs it with 100,000);
+# SOAK_MESSAGES and SOAK_DEADLINE (seconds) override.
+soak: $(STAMP) broker
+	SOAK_MESSAGES=$${SOAK_MESSAGES:-1000000} SOAK_DEADLINE=$${SOAK_DEADLINE:-1800} \
+	$(PY) -m pytest -q -s tests/integration/test_soak.py

@@ -94,7 +94,7 @@ async def connect(
         except BaseException:
             transport.close()
             raise
-        return transport, proto  # type: ignore[return-value]
+        return transport, proto
 
     try:
         return await asyncio.wait_for(open_connection(), connection_timeout)

@@ -459,7 +459,7 @@ class Channel(ChannelMethods):
             raise
         return {"consumer_tag": consumer_tag}
 
-    async def basic_cancel(  # type: ignore[override]
+    async def basic_cancel(
         self, consumer_tag: str = "", no_wait: bool = False, timeout: float | None = None
     ) -> dict[str, Any] | None:
         result = await super().basic_cancel(consumer_tag, no_wait, timeout)
@@ -494,7 +494,7 @@ class Channel(ChannelMethods):
             "message_count": get_ok.message_count,
         }
 
-    async def queue_declare(  # type: ignore[override]
+    async def queue_declare(
         self,
         queue_name: str | None = "",
         passive: bool = False,

@@ -139,7 +139,7 @@ def publish_frames(
                 _FRAME_END_OCTET,
             )
         )
-    parts = [
+    parts: list[bytes | memoryview] = [
         _FRAME_START.pack(_METHOD, channel_id, len(method_payload)),
         method_payload,
         header_start,
@@ -155,7 +155,7 @@ def publish_frames(
     return b"".join(parts)
 
 
-def _body_frame_parts(channel_id: int, body: bytes, frame_max: int) -> list[bytes]:
+def _body_frame_parts(channel_id: int, body: bytes, frame_max: int) -> list[bytes | memoryview]:
     body_size = len(body)
     chunk_size = frame_max - _FRAME_OVERHEAD if frame_max else body_size
     if body_size <= chunk_size:
@@ -164,7 +164,7 @@ def _body_frame_parts(channel_id: int, body: bytes, frame_max: int) -> list[byte
         return [_FRAME_START.pack(_BODY, channel_id, body_size), body, _FRAME_END_OCTET]
     view = memoryview(body)  # slices without copying; the final join copies once
     pack_start = _FRAME_START.pack
-    parts = []
+    parts: list[bytes | memoryview] = []
     for start in range(0, body_size, chunk_size):
         chunk = view[start : start + chunk_size]
         parts += (pack_start(_BODY, channel_id, len(chunk)), chunk, _FRAME_END_OCTET)

@@ -60,8 +60,8 @@ class AmqpProtocol(asyncio.Protocol):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._on_error_callback: Callable[..., Any] | None = kwargs.get("on_error")
-        self._on_blocked: Callable[[str], Any] | None = kwargs.get("on_blocked")
-        self._on_unblocked: Callable[[], Any] | None = kwargs.get("on_unblocked")
+        self._blocked_callback: Callable[[str], Any] | None = kwargs.get("on_blocked")
+        self._unblocked_callback: Callable[[], Any] | None = kwargs.get("on_unblocked")
         self.blocked_timeout: float | None = kwargs.get("blocked_timeout")
         self.client_properties: dict[str, Any] = kwargs.get("client_properties", {})
         self.connection_tunning = {
@@ -183,7 +183,7 @@ class AmqpProtocol(asyncio.Protocol):
         if self._credentials is None:  # start_connection has not been called yet
             self._early_start = method
             return
-        self.server_properties = method.server_properties
+        self.server_properties = dict(method.server_properties or {})
         credentials = self._credentials
         login_method = credentials["login_method"]
         login, password = credentials["login"], credentials["password"]
@@ -246,18 +246,15 @@ class AmqpProtocol(asyncio.Protocol):
         logger.warning("connection blocked by the broker: %s", method.reason)
         self.is_blocked = True
         self._update_publish_gate()
-        if self._on_blocked is not None:
-            self._call_user(self._on_blocked, method.reason)
+        if self._blocked_callback is not None:
+            self._call_user(self._blocked_callback, method.reason)
 
     def _on_unblocked(self, method: m.ConnectionUnblocked) -> None:
         logger.info("connection unblocked by the broker")
         self.is_blocked = False
         self._update_publish_gate()
-        if self._on_unblocked is not None:
-            self._call_user(self._on_unblocked)
-        self._writing_paused = False
-        # Set while publishing must wait (broker blocked us, or the write buffer is full).
-        self._publish_gate: asyncio.Future[None] | None = None
+        if self._unblocked_callback is not None:
+            self._call_user(self._unblocked_callback)
 
     def _on_update_secret_ok(self, method: m.ConnectionUpdateSecretOk) -> None:
         if self._secret_ok is not None and not self._secret_ok.done():
@@ -402,7 +399,7 @@ class AmqpProtocol(asyncio.Protocol):
         if self.state != OPEN:
             raise self._close_reason or exceptions.AmqpClosedConnection()
         channel_id = self._allocate_channel_id()
-        channel = self.CHANNEL_FACTORY(self, channel_id, **kwargs)
+        channel: Channel = self.CHANNEL_FACTORY(self, channel_id, **kwargs)
         self.channels[channel_id] = channel
         try:
             await channel.open()

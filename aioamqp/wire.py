@@ -121,7 +121,7 @@ def encode_timestamp(value: datetime | int | float) -> int:
 def _encode_table(table: Mapping[str, Any], depth: int) -> bytes:
     """The table's entries behind their uint32 length; its values are at depth."""
     # str keys, str values and int32 values, the usual headers, are inlined: this is the hot path.
-    parts = []
+    parts: list[bytes] = []
     append = parts.append
     for key, value in table.items():
         if type(key) is str:
@@ -234,7 +234,7 @@ def _encode_table_field(value: Mapping[str, Any], depth: int) -> bytes:
     return b"F" + _encode_table(value, depth + 1)
 
 
-def _encode_array_field(value: list | tuple, depth: int) -> bytes:
+def _encode_array_field(value: list[Any] | tuple[Any, ...], depth: int) -> bytes:
     _check_encode_depth(depth)
     return b"A" + _long_prefixed(b"".join([_encode_field_value(v, depth + 1) for v in value]))
 
@@ -335,11 +335,11 @@ def read_table(buf: bytes, offset: int, depth: int = 0) -> tuple[dict[str, Any],
         if letter == 83:  # S
             start = offset + 4
             offset = start + _LONG.unpack_from(buf, offset)[0]
-            value = buf[start:offset]
+            raw = buf[start:offset]
             try:
-                value = value.decode()
+                value: Any = raw.decode()
             except UnicodeDecodeError:
-                pass  # brokers and other clients put binary data here too
+                value = raw  # brokers and other clients put binary data here too
         else:
             fixed = _FIXED_WIDTH_BY_LETTER[letter]
             if fixed is not None:
@@ -357,13 +357,13 @@ def read_table(buf: bytes, offset: int, depth: int = 0) -> tuple[dict[str, Any],
     return table, end
 
 
-def _decode_array(buf: Buffer, offset: int, depth: int) -> tuple[list[Any], int]:
+def _decode_array(buf: bytes, offset: int, depth: int) -> tuple[list[Any], int]:
     end = offset + 4 + _LONG.unpack_from(buf, offset)[0]
     if end > len(buf):
         raise AmqpDecodeError("field array runs past the end of the data")
     offset += 4
     decoders = _FIELD_DECODERS
-    array = []
+    array: list[Any] = []
     while offset < end:
         decoder = decoders.get(buf[offset])
         if decoder is None:
@@ -420,7 +420,7 @@ def _decode_bytes_field(buf: Buffer, offset: int, depth: int) -> tuple[bytes, in
     return _read_long_bytes(buf, offset)
 
 
-def _decode_timestamp_field(buf: Buffer, offset: int, depth: int) -> tuple[datetime, int]:
+def _decode_timestamp_field(buf: Buffer, offset: int, depth: int) -> tuple[datetime | int, int]:
     return decode_timestamp(_LONGLONG.unpack_from(buf, offset)[0]), offset + 8
 
 
@@ -429,12 +429,12 @@ def _check_decode_depth(depth: int) -> None:
         raise AmqpDecodeError(f"field tables and arrays nest deeper than {MAX_NESTING} levels")
 
 
-def _decode_table_field(buf: Buffer, offset: int, depth: int) -> tuple[dict[str, Any], int]:
+def _decode_table_field(buf: bytes, offset: int, depth: int) -> tuple[dict[str, Any], int]:
     _check_decode_depth(depth)
     return read_table(buf, offset, depth + 1)
 
 
-def _decode_array_field(buf: Buffer, offset: int, depth: int) -> tuple[list[Any], int]:
+def _decode_array_field(buf: bytes, offset: int, depth: int) -> tuple[list[Any], int]:
     _check_decode_depth(depth)
     return _decode_array(buf, offset, depth + 1)
 
@@ -443,7 +443,7 @@ def _decode_void_field(buf: Buffer, offset: int, depth: int) -> tuple[None, int]
     return None, offset
 
 
-_FIELD_DECODERS: dict[int, Callable[[Buffer, int, int], tuple[Any, int]]] = {
+_FIELD_DECODERS: dict[int, Callable[[bytes, int, int], tuple[Any, int]]] = {
     **{letter: _fixed_width_decoder(chr(letter)) for letter in _FIXED_WIDTH_FIELDS},
     ord("D"): _decode_decimal_field,
     ord("S"): _decode_str_field,
