@@ -23,6 +23,18 @@ ZERO = {
     "longstr": b"",
     "table": None,
 }
+# How a docstring describes each wire type.
+DESCRIPTION = {
+    "bit": "a flag",
+    "octet": "an integer 0..255",
+    "short": "an integer 0..65535",
+    "long": "an integer 0..4294967295",
+    "longlong": "an integer 0..2**64-1",
+    "timestamp": "a UTC datetime or POSIX seconds",
+    "shortstr": "a string of up to 255 UTF-8 bytes",
+    "longstr": "bytes or a string",
+    "table": "a field table (dict)",
+}
 ANNOTATION = {
     "bit": "bool",
     "octet": "int",
@@ -40,6 +52,7 @@ ANNOTATION = {
 class Field:
     spec_name: str
     name: str  # the API name
+    domain: str
     wire: str
     reserved: bool
     default: object
@@ -48,6 +61,12 @@ class Field:
     @property
     def annotation(self) -> str:
         return ANNOTATION[self.wire]
+
+    @property
+    def description(self) -> str:
+        """One line for a docstring: the spec's name and domain, and what values it takes."""
+        domain = "" if self.domain == self.wire else f", domain ``{self.domain}``"
+        return f"spec field ``{self.spec_name}``{domain}: {DESCRIPTION[self.wire]}"
 
     @property
     def optional_annotation(self) -> str:
@@ -190,6 +209,7 @@ def load(path: str | Path) -> Spec:
 
 def _field(node, path: str, domains: dict[str, str]) -> Field:
     spec_name = node.get("name")
+    domain = node.get("domain") or node.get("type")
     wire = node.get("type") or domains[node.get("domain")]
     while wire in domains and domains[wire] != wire:  # a domain defined by another domain
         wire = domains[wire]
@@ -197,6 +217,7 @@ def _field(node, path: str, domains: dict[str, str]) -> Field:
     return Field(
         spec_name=spec_name,
         name=naming.field_name(path, spec_name),
+        domain=domain,
         wire=wire,
         reserved=node.get("reserved") == "1",
         default=naming.DEFAULTS.get(key, ZERO[wire]),

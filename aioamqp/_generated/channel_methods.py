@@ -26,7 +26,12 @@ class ChannelMethods:
         self,
         timeout: float | None = None,
     ) -> bool:
-        """Send channel.open and wait for channel.open-ok."""
+        """Send channel.open and wait for channel.open-ok.
+
+        Returns True.
+
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.ChannelOpen()
         await self._rpc(method, timeout=timeout)
         return True
@@ -36,7 +41,13 @@ class ChannelMethods:
         active: bool = False,
         timeout: float | None = None,
     ) -> dict[str, Any] | None:
-        """Send channel.flow and wait for channel.flow-ok."""
+        """Send channel.flow and wait for channel.flow-ok.
+
+        Returns the reply's fields as a dict (active).
+
+        :param active: spec field ``active``: a flag
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.ChannelFlow(active)
         reply = await self._rpc(method, timeout=timeout)
         if reply is None:
@@ -51,7 +62,16 @@ class ChannelMethods:
         method_id: int = 0,
         timeout: float | None = None,
     ) -> bool:
-        """Send channel.close and wait for channel.close-ok."""
+        """Send channel.close and wait for channel.close-ok.
+
+        Returns True.
+
+        :param reply_code: spec field ``reply-code``, domain ``reply-code``: an integer 0..65535
+        :param reply_text: spec field ``reply-text``, domain ``reply-text``: a string of up to 255 UTF-8 bytes
+        :param class_id: spec field ``class-id``, domain ``class-id``: an integer 0..65535
+        :param method_id: spec field ``method-id``, domain ``method-id``: an integer 0..65535
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.ChannelClose(reply_code, reply_text, class_id, method_id)
         await self._rpc(method, timeout=timeout)
         return True
@@ -69,7 +89,20 @@ class ChannelMethods:
         *,
         internal: bool = False,
     ) -> bool | None:
-        """Send exchange.declare and wait for exchange.declare-ok."""
+        """Send exchange.declare and wait for exchange.declare-ok.
+
+        Returns True, or None with no_wait.
+
+        :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+        :param type_name: spec field ``type``: a string of up to 255 UTF-8 bytes
+        :param passive: spec field ``passive``: a flag
+        :param durable: spec field ``durable``: a flag
+        :param auto_delete: spec field ``auto-delete``: a flag
+        :param internal: spec field ``internal``: a flag
+        :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+        :param arguments: spec field ``arguments``: a field table (dict)
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.ExchangeDeclare(
             exchange_name, type_name, passive, durable, auto_delete, internal, no_wait, arguments
         )
@@ -83,7 +116,15 @@ class ChannelMethods:
         no_wait: bool = False,
         timeout: float | None = None,
     ) -> bool | None:
-        """Send exchange.delete and wait for exchange.delete-ok."""
+        """Send exchange.delete and wait for exchange.delete-ok.
+
+        Returns True, or None with no_wait.
+
+        :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+        :param if_unused: spec field ``if-unused``: a flag
+        :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.ExchangeDelete(exchange_name, if_unused, no_wait)
         reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
         return None if reply is None else True
@@ -97,7 +138,17 @@ class ChannelMethods:
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
     ) -> bool | None:
-        """Send exchange.bind and wait for exchange.bind-ok."""
+        """Send exchange.bind and wait for exchange.bind-ok.
+
+        Returns True, or None with no_wait.
+
+        :param exchange_destination: spec field ``destination``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+        :param exchange_source: spec field ``source``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+        :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+        :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+        :param arguments: spec field ``arguments``: a field table (dict)
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.ExchangeBind(
             exchange_destination, exchange_source, routing_key, no_wait, arguments
         )
@@ -113,7 +164,17 @@ class ChannelMethods:
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
     ) -> bool | None:
-        """Send exchange.unbind and wait for exchange.unbind-ok."""
+        """Send exchange.unbind and wait for exchange.unbind-ok.
+
+        Returns True, or None with no_wait.
+
+        :param exchange_destination: spec field ``destination``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+        :param exchange_source: spec field ``source``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+        :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+        :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+        :param arguments: spec field ``arguments``: a field table (dict)
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.ExchangeUnbind(
             exchange_destination, exchange_source, routing_key, no_wait, arguments
         )
@@ -131,7 +192,19 @@ class ChannelMethods:
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any] | None:
-        """Send queue.declare and wait for queue.declare-ok."""
+        """Send queue.declare and wait for queue.declare-ok.
+
+        Returns the reply's fields as a dict (queue, message_count, consumer_count), or None with no_wait.
+
+        :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+        :param passive: spec field ``passive``: a flag
+        :param durable: spec field ``durable``: a flag
+        :param exclusive: spec field ``exclusive``: a flag
+        :param auto_delete: spec field ``auto-delete``: a flag
+        :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+        :param arguments: spec field ``arguments``: a field table (dict)
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.QueueDeclare(
             queue_name, passive, durable, exclusive, auto_delete, no_wait, arguments
         )
@@ -153,7 +226,17 @@ class ChannelMethods:
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
     ) -> bool | None:
-        """Send queue.bind and wait for queue.bind-ok."""
+        """Send queue.bind and wait for queue.bind-ok.
+
+        Returns True, or None with no_wait.
+
+        :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+        :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+        :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+        :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+        :param arguments: spec field ``arguments``: a field table (dict)
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.QueueBind(queue_name, exchange_name, routing_key, no_wait, arguments)
         reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
         return None if reply is None else True
@@ -166,7 +249,16 @@ class ChannelMethods:
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
     ) -> bool:
-        """Send queue.unbind and wait for queue.unbind-ok."""
+        """Send queue.unbind and wait for queue.unbind-ok.
+
+        Returns True.
+
+        :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+        :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+        :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+        :param arguments: spec field ``arguments``: a field table (dict)
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.QueueUnbind(queue_name, exchange_name, routing_key, arguments)
         await self._rpc(method, timeout=timeout)
         return True
@@ -177,7 +269,14 @@ class ChannelMethods:
         no_wait: bool = False,
         timeout: float | None = None,
     ) -> dict[str, Any] | None:
-        """Send queue.purge and wait for queue.purge-ok."""
+        """Send queue.purge and wait for queue.purge-ok.
+
+        Returns the reply's fields as a dict (message_count), or None with no_wait.
+
+        :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+        :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.QueuePurge(queue_name, no_wait)
         reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
         if reply is None:
@@ -192,7 +291,16 @@ class ChannelMethods:
         no_wait: bool = False,
         timeout: float | None = None,
     ) -> dict[str, Any] | None:
-        """Send queue.delete and wait for queue.delete-ok."""
+        """Send queue.delete and wait for queue.delete-ok.
+
+        Returns the reply's fields as a dict (message_count), or None with no_wait.
+
+        :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+        :param if_unused: spec field ``if-unused``: a flag
+        :param if_empty: spec field ``if-empty``: a flag
+        :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.QueueDelete(queue_name, if_unused, if_empty, no_wait)
         reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
         if reply is None:
@@ -206,7 +314,15 @@ class ChannelMethods:
         connection_global: bool = False,
         timeout: float | None = None,
     ) -> bool:
-        """Send basic.qos and wait for basic.qos-ok."""
+        """Send basic.qos and wait for basic.qos-ok.
+
+        Returns True.
+
+        :param prefetch_size: spec field ``prefetch-size``: an integer 0..4294967295
+        :param prefetch_count: spec field ``prefetch-count``: an integer 0..65535
+        :param connection_global: spec field ``global``: a flag
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.BasicQos(prefetch_size, prefetch_count, connection_global)
         await self._rpc(method, timeout=timeout)
         return True
@@ -222,7 +338,19 @@ class ChannelMethods:
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any] | None:
-        """Send basic.consume and wait for basic.consume-ok."""
+        """Send basic.consume and wait for basic.consume-ok.
+
+        Returns the reply's fields as a dict (consumer_tag), or None with no_wait.
+
+        :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+        :param consumer_tag: spec field ``consumer-tag``, domain ``consumer-tag``: a string of up to 255 UTF-8 bytes
+        :param no_local: spec field ``no-local``, domain ``no-local``: a flag
+        :param no_ack: spec field ``no-ack``, domain ``no-ack``: a flag
+        :param exclusive: spec field ``exclusive``: a flag
+        :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+        :param arguments: spec field ``arguments``: a field table (dict)
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.BasicConsume(
             queue_name, consumer_tag, no_local, no_ack, exclusive, no_wait, arguments
         )
@@ -237,7 +365,14 @@ class ChannelMethods:
         no_wait: bool = False,
         timeout: float | None = None,
     ) -> dict[str, Any] | None:
-        """Send basic.cancel and wait for basic.cancel-ok."""
+        """Send basic.cancel and wait for basic.cancel-ok.
+
+        Returns the reply's fields as a dict (consumer_tag), or None with no_wait.
+
+        :param consumer_tag: spec field ``consumer-tag``, domain ``consumer-tag``: a string of up to 255 UTF-8 bytes
+        :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.BasicCancel(consumer_tag, no_wait)
         reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
         if reply is None:
@@ -249,7 +384,11 @@ class ChannelMethods:
         delivery_tag: int = 0,
         multiple: bool = False,
     ) -> None:
-        """Send basic.ack; the broker does not reply."""
+        """Send basic.ack; the broker does not reply.
+
+        :param delivery_tag: spec field ``delivery-tag``, domain ``delivery-tag``: an integer 0..2**64-1
+        :param multiple: spec field ``multiple``: a flag
+        """
         await self._write_method(methods.BasicAck(delivery_tag, multiple))
 
     async def basic_reject(
@@ -257,14 +396,21 @@ class ChannelMethods:
         delivery_tag: int = 0,
         requeue: bool = False,
     ) -> None:
-        """Send basic.reject; the broker does not reply."""
+        """Send basic.reject; the broker does not reply.
+
+        :param delivery_tag: spec field ``delivery-tag``, domain ``delivery-tag``: an integer 0..2**64-1
+        :param requeue: spec field ``requeue``: a flag
+        """
         await self._write_method(methods.BasicReject(delivery_tag, requeue))
 
     async def basic_recover_async(
         self,
         requeue: bool = True,
     ) -> None:
-        """Send basic.recover-async; the broker does not reply."""
+        """Send basic.recover-async; the broker does not reply.
+
+        :param requeue: spec field ``requeue``: a flag
+        """
         await self._write_method(methods.BasicRecoverAsync(requeue))
 
     async def basic_recover(
@@ -272,7 +418,13 @@ class ChannelMethods:
         requeue: bool = True,
         timeout: float | None = None,
     ) -> bool:
-        """Send basic.recover and wait for basic.recover-ok."""
+        """Send basic.recover and wait for basic.recover-ok.
+
+        Returns True.
+
+        :param requeue: spec field ``requeue``: a flag
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.BasicRecover(requeue)
         await self._rpc(method, timeout=timeout)
         return True
@@ -283,14 +435,24 @@ class ChannelMethods:
         multiple: bool = False,
         requeue: bool = True,
     ) -> None:
-        """Send basic.nack; the broker does not reply."""
+        """Send basic.nack; the broker does not reply.
+
+        :param delivery_tag: spec field ``delivery-tag``, domain ``delivery-tag``: an integer 0..2**64-1
+        :param multiple: spec field ``multiple``: a flag
+        :param requeue: spec field ``requeue``: a flag
+        """
         await self._write_method(methods.BasicNack(delivery_tag, multiple, requeue))
 
     async def tx_select(
         self,
         timeout: float | None = None,
     ) -> bool:
-        """Send tx.select and wait for tx.select-ok."""
+        """Send tx.select and wait for tx.select-ok.
+
+        Returns True.
+
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.TxSelect()
         await self._rpc(method, timeout=timeout)
         return True
@@ -299,7 +461,12 @@ class ChannelMethods:
         self,
         timeout: float | None = None,
     ) -> bool:
-        """Send tx.commit and wait for tx.commit-ok."""
+        """Send tx.commit and wait for tx.commit-ok.
+
+        Returns True.
+
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.TxCommit()
         await self._rpc(method, timeout=timeout)
         return True
@@ -308,7 +475,12 @@ class ChannelMethods:
         self,
         timeout: float | None = None,
     ) -> bool:
-        """Send tx.rollback and wait for tx.rollback-ok."""
+        """Send tx.rollback and wait for tx.rollback-ok.
+
+        Returns True.
+
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.TxRollback()
         await self._rpc(method, timeout=timeout)
         return True
@@ -319,7 +491,13 @@ class ChannelMethods:
         *,
         no_wait: bool = False,
     ) -> bool | None:
-        """Send confirm.select and wait for confirm.select-ok."""
+        """Send confirm.select and wait for confirm.select-ok.
+
+        Returns True, or None with no_wait.
+
+        :param no_wait: spec field ``nowait``: a flag
+        :param timeout: seconds to wait for the reply (None: as long as the connection lives)
+        """
         method = methods.ConfirmSelect(no_wait)
         reply = await self._rpc(method, no_wait=no_wait, timeout=timeout)
         return None if reply is None else True

@@ -72,7 +72,14 @@ def _truncated(name: str) -> AmqpDecodeError:
 
 
 class ConnectionStart(Method):
-    """connection.start"""
+    """connection.start (class 10, method 10); answered by connection.start-ok.
+
+    :param version_major: spec field ``version-major``: an integer 0..255
+    :param version_minor: spec field ``version-minor``: an integer 0..255
+    :param server_properties: spec field ``server-properties``, domain ``peer-properties``: a field table (dict)
+    :param mechanisms: spec field ``mechanisms``: bytes or a string
+    :param locales: spec field ``locales``: bytes or a string
+    """
 
     __slots__ = (
         "version_major",
@@ -151,7 +158,13 @@ class ConnectionStart(Method):
 
 
 class ConnectionStartOk(Method):
-    """connection.start-ok"""
+    """connection.start-ok (class 10, method 11).
+
+    :param client_properties: spec field ``client-properties``, domain ``peer-properties``: a field table (dict)
+    :param mechanism: spec field ``mechanism``: a string of up to 255 UTF-8 bytes
+    :param response: spec field ``response``: bytes or a string
+    :param locale: spec field ``locale``: a string of up to 255 UTF-8 bytes
+    """
 
     __slots__ = (
         "client_properties",
@@ -221,7 +234,10 @@ class ConnectionStartOk(Method):
 
 
 class ConnectionSecure(Method):
-    """connection.secure"""
+    """connection.secure (class 10, method 20); answered by connection.secure-ok.
+
+    :param challenge: spec field ``challenge``: bytes or a string
+    """
 
     __slots__ = ("challenge",)
     CLASS_ID = 10
@@ -264,7 +280,10 @@ class ConnectionSecure(Method):
 
 
 class ConnectionSecureOk(Method):
-    """connection.secure-ok"""
+    """connection.secure-ok (class 10, method 21).
+
+    :param response: spec field ``response``: bytes or a string
+    """
 
     __slots__ = ("response",)
     CLASS_ID = 10
@@ -307,7 +326,12 @@ class ConnectionSecureOk(Method):
 
 
 class ConnectionTune(Method):
-    """connection.tune"""
+    """connection.tune (class 10, method 30); answered by connection.tune-ok.
+
+    :param channel_max: spec field ``channel-max``: an integer 0..65535
+    :param frame_max: spec field ``frame-max``: an integer 0..4294967295
+    :param heartbeat: spec field ``heartbeat``: an integer 0..65535
+    """
 
     __slots__ = (
         "channel_max",
@@ -364,7 +388,12 @@ class ConnectionTune(Method):
 
 
 class ConnectionTuneOk(Method):
-    """connection.tune-ok"""
+    """connection.tune-ok (class 10, method 31).
+
+    :param channel_max: spec field ``channel-max``: an integer 0..65535
+    :param frame_max: spec field ``frame-max``: an integer 0..4294967295
+    :param heartbeat: spec field ``heartbeat``: an integer 0..65535
+    """
 
     __slots__ = (
         "channel_max",
@@ -421,7 +450,10 @@ class ConnectionTuneOk(Method):
 
 
 class ConnectionOpen(Method):
-    """connection.open"""
+    """connection.open (class 10, method 40); answered by connection.open-ok.
+
+    :param virtual_host: spec field ``virtual-host``, domain ``path``: a string of up to 255 UTF-8 bytes
+    """
 
     __slots__ = ("virtual_host",)
     CLASS_ID = 10
@@ -469,7 +501,7 @@ class ConnectionOpen(Method):
 
 
 class ConnectionOpenOk(Method):
-    """connection.open-ok"""
+    """connection.open-ok (class 10, method 41)."""
 
     __slots__ = ()
     CLASS_ID = 10
@@ -504,7 +536,13 @@ class ConnectionOpenOk(Method):
 
 
 class ConnectionClose(Method):
-    """connection.close"""
+    """connection.close (class 10, method 50); answered by connection.close-ok.
+
+    :param reply_code: spec field ``reply-code``, domain ``reply-code``: an integer 0..65535
+    :param reply_text: spec field ``reply-text``, domain ``reply-text``: a string of up to 255 UTF-8 bytes
+    :param class_id: spec field ``class-id``, domain ``class-id``: an integer 0..65535
+    :param method_id: spec field ``method-id``, domain ``method-id``: an integer 0..65535
+    """
 
     __slots__ = (
         "reply_code",
@@ -574,7 +612,7 @@ class ConnectionClose(Method):
 
 
 class ConnectionCloseOk(Method):
-    """connection.close-ok"""
+    """connection.close-ok (class 10, method 51)."""
 
     __slots__ = ()
     CLASS_ID = 10
@@ -600,7 +638,10 @@ class ConnectionCloseOk(Method):
 
 
 class ConnectionBlocked(Method):
-    """connection.blocked"""
+    """connection.blocked (class 10, method 60).
+
+    :param reason: spec field ``reason``: a string of up to 255 UTF-8 bytes
+    """
 
     __slots__ = ("reason",)
     CLASS_ID = 10
@@ -645,7 +686,7 @@ class ConnectionBlocked(Method):
 
 
 class ConnectionUnblocked(Method):
-    """connection.unblocked"""
+    """connection.unblocked (class 10, method 61)."""
 
     __slots__ = ()
     CLASS_ID = 10
@@ -671,7 +712,11 @@ class ConnectionUnblocked(Method):
 
 
 class ConnectionUpdateSecret(Method):
-    """connection.update-secret"""
+    """connection.update-secret (class 10, method 70); answered by connection.update-secret-ok.
+
+    :param new_secret: spec field ``new-secret``: bytes or a string
+    :param reason: spec field ``reason``: a string of up to 255 UTF-8 bytes
+    """
 
     __slots__ = (
         "new_secret",
@@ -723,7 +768,7 @@ class ConnectionUpdateSecret(Method):
 
 
 class ConnectionUpdateSecretOk(Method):
-    """connection.update-secret-ok"""
+    """connection.update-secret-ok (class 10, method 71)."""
 
     __slots__ = ()
     CLASS_ID = 10
@@ -749,7 +794,7 @@ class ConnectionUpdateSecretOk(Method):
 
 
 class ChannelOpen(Method):
-    """channel.open"""
+    """channel.open (class 20, method 10); answered by channel.open-ok."""
 
     __slots__ = ()
     CLASS_ID = 20
@@ -784,7 +829,7 @@ class ChannelOpen(Method):
 
 
 class ChannelOpenOk(Method):
-    """channel.open-ok"""
+    """channel.open-ok (class 20, method 11)."""
 
     __slots__ = ()
     CLASS_ID = 20
@@ -819,7 +864,10 @@ class ChannelOpenOk(Method):
 
 
 class ChannelFlow(Method):
-    """channel.flow"""
+    """channel.flow (class 20, method 20); answered by channel.flow-ok.
+
+    :param active: spec field ``active``: a flag
+    """
 
     __slots__ = ("active",)
     CLASS_ID = 20
@@ -867,7 +915,10 @@ class ChannelFlow(Method):
 
 
 class ChannelFlowOk(Method):
-    """channel.flow-ok"""
+    """channel.flow-ok (class 20, method 21).
+
+    :param active: spec field ``active``: a flag
+    """
 
     __slots__ = ("active",)
     CLASS_ID = 20
@@ -915,7 +966,13 @@ class ChannelFlowOk(Method):
 
 
 class ChannelClose(Method):
-    """channel.close"""
+    """channel.close (class 20, method 40); answered by channel.close-ok.
+
+    :param reply_code: spec field ``reply-code``, domain ``reply-code``: an integer 0..65535
+    :param reply_text: spec field ``reply-text``, domain ``reply-text``: a string of up to 255 UTF-8 bytes
+    :param class_id: spec field ``class-id``, domain ``class-id``: an integer 0..65535
+    :param method_id: spec field ``method-id``, domain ``method-id``: an integer 0..65535
+    """
 
     __slots__ = (
         "reply_code",
@@ -985,7 +1042,7 @@ class ChannelClose(Method):
 
 
 class ChannelCloseOk(Method):
-    """channel.close-ok"""
+    """channel.close-ok (class 20, method 41)."""
 
     __slots__ = ()
     CLASS_ID = 20
@@ -1011,7 +1068,17 @@ class ChannelCloseOk(Method):
 
 
 class ExchangeDeclare(Method):
-    """exchange.declare"""
+    """exchange.declare (class 40, method 10); answered by exchange.declare-ok.
+
+    :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param type_name: spec field ``type``: a string of up to 255 UTF-8 bytes
+    :param passive: spec field ``passive``: a flag
+    :param durable: spec field ``durable``: a flag
+    :param auto_delete: spec field ``auto-delete``: a flag
+    :param internal: spec field ``internal``: a flag
+    :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+    :param arguments: spec field ``arguments``: a field table (dict)
+    """
 
     __slots__ = (
         "exchange_name",
@@ -1122,7 +1189,7 @@ class ExchangeDeclare(Method):
 
 
 class ExchangeDeclareOk(Method):
-    """exchange.declare-ok"""
+    """exchange.declare-ok (class 40, method 11)."""
 
     __slots__ = ()
     CLASS_ID = 40
@@ -1148,7 +1215,12 @@ class ExchangeDeclareOk(Method):
 
 
 class ExchangeDelete(Method):
-    """exchange.delete"""
+    """exchange.delete (class 40, method 20); answered by exchange.delete-ok.
+
+    :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param if_unused: spec field ``if-unused``: a flag
+    :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+    """
 
     __slots__ = (
         "exchange_name",
@@ -1215,7 +1287,7 @@ class ExchangeDelete(Method):
 
 
 class ExchangeDeleteOk(Method):
-    """exchange.delete-ok"""
+    """exchange.delete-ok (class 40, method 21)."""
 
     __slots__ = ()
     CLASS_ID = 40
@@ -1241,7 +1313,14 @@ class ExchangeDeleteOk(Method):
 
 
 class ExchangeBind(Method):
-    """exchange.bind"""
+    """exchange.bind (class 40, method 30); answered by exchange.bind-ok.
+
+    :param exchange_destination: spec field ``destination``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param exchange_source: spec field ``source``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+    :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+    :param arguments: spec field ``arguments``: a field table (dict)
+    """
 
     __slots__ = (
         "exchange_destination",
@@ -1331,7 +1410,7 @@ class ExchangeBind(Method):
 
 
 class ExchangeBindOk(Method):
-    """exchange.bind-ok"""
+    """exchange.bind-ok (class 40, method 31)."""
 
     __slots__ = ()
     CLASS_ID = 40
@@ -1357,7 +1436,14 @@ class ExchangeBindOk(Method):
 
 
 class ExchangeUnbind(Method):
-    """exchange.unbind"""
+    """exchange.unbind (class 40, method 40); answered by exchange.unbind-ok.
+
+    :param exchange_destination: spec field ``destination``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param exchange_source: spec field ``source``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+    :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+    :param arguments: spec field ``arguments``: a field table (dict)
+    """
 
     __slots__ = (
         "exchange_destination",
@@ -1447,7 +1533,7 @@ class ExchangeUnbind(Method):
 
 
 class ExchangeUnbindOk(Method):
-    """exchange.unbind-ok"""
+    """exchange.unbind-ok (class 40, method 51)."""
 
     __slots__ = ()
     CLASS_ID = 40
@@ -1473,7 +1559,16 @@ class ExchangeUnbindOk(Method):
 
 
 class QueueDeclare(Method):
-    """queue.declare"""
+    """queue.declare (class 50, method 10); answered by queue.declare-ok.
+
+    :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+    :param passive: spec field ``passive``: a flag
+    :param durable: spec field ``durable``: a flag
+    :param exclusive: spec field ``exclusive``: a flag
+    :param auto_delete: spec field ``auto-delete``: a flag
+    :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+    :param arguments: spec field ``arguments``: a field table (dict)
+    """
 
     __slots__ = (
         "queue_name",
@@ -1575,7 +1670,12 @@ class QueueDeclare(Method):
 
 
 class QueueDeclareOk(Method):
-    """queue.declare-ok"""
+    """queue.declare-ok (class 50, method 11).
+
+    :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+    :param message_count: spec field ``message-count``, domain ``message-count``: an integer 0..4294967295
+    :param consumer_count: spec field ``consumer-count``: an integer 0..4294967295
+    """
 
     __slots__ = (
         "queue_name",
@@ -1639,7 +1739,14 @@ class QueueDeclareOk(Method):
 
 
 class QueueBind(Method):
-    """queue.bind"""
+    """queue.bind (class 50, method 20); answered by queue.bind-ok.
+
+    :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+    :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+    :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+    :param arguments: spec field ``arguments``: a field table (dict)
+    """
 
     __slots__ = (
         "queue_name",
@@ -1725,7 +1832,7 @@ class QueueBind(Method):
 
 
 class QueueBindOk(Method):
-    """queue.bind-ok"""
+    """queue.bind-ok (class 50, method 21)."""
 
     __slots__ = ()
     CLASS_ID = 50
@@ -1751,7 +1858,13 @@ class QueueBindOk(Method):
 
 
 class QueueUnbind(Method):
-    """queue.unbind"""
+    """queue.unbind (class 50, method 50); answered by queue.unbind-ok.
+
+    :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+    :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+    :param arguments: spec field ``arguments``: a field table (dict)
+    """
 
     __slots__ = (
         "queue_name",
@@ -1824,7 +1937,7 @@ class QueueUnbind(Method):
 
 
 class QueueUnbindOk(Method):
-    """queue.unbind-ok"""
+    """queue.unbind-ok (class 50, method 51)."""
 
     __slots__ = ()
     CLASS_ID = 50
@@ -1850,7 +1963,11 @@ class QueueUnbindOk(Method):
 
 
 class QueuePurge(Method):
-    """queue.purge"""
+    """queue.purge (class 50, method 30); answered by queue.purge-ok.
+
+    :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+    :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+    """
 
     __slots__ = (
         "queue_name",
@@ -1912,7 +2029,10 @@ class QueuePurge(Method):
 
 
 class QueuePurgeOk(Method):
-    """queue.purge-ok"""
+    """queue.purge-ok (class 50, method 31).
+
+    :param message_count: spec field ``message-count``, domain ``message-count``: an integer 0..4294967295
+    """
 
     __slots__ = ("message_count",)
     CLASS_ID = 50
@@ -1959,7 +2079,13 @@ class QueuePurgeOk(Method):
 
 
 class QueueDelete(Method):
-    """queue.delete"""
+    """queue.delete (class 50, method 40); answered by queue.delete-ok.
+
+    :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+    :param if_unused: spec field ``if-unused``: a flag
+    :param if_empty: spec field ``if-empty``: a flag
+    :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+    """
 
     __slots__ = (
         "queue_name",
@@ -2033,7 +2159,10 @@ class QueueDelete(Method):
 
 
 class QueueDeleteOk(Method):
-    """queue.delete-ok"""
+    """queue.delete-ok (class 50, method 41).
+
+    :param message_count: spec field ``message-count``, domain ``message-count``: an integer 0..4294967295
+    """
 
     __slots__ = ("message_count",)
     CLASS_ID = 50
@@ -2080,7 +2209,12 @@ class QueueDeleteOk(Method):
 
 
 class BasicQos(Method):
-    """basic.qos"""
+    """basic.qos (class 60, method 10); answered by basic.qos-ok.
+
+    :param prefetch_size: spec field ``prefetch-size``: an integer 0..4294967295
+    :param prefetch_count: spec field ``prefetch-count``: an integer 0..65535
+    :param connection_global: spec field ``global``: a flag
+    """
 
     __slots__ = (
         "prefetch_size",
@@ -2140,7 +2274,7 @@ class BasicQos(Method):
 
 
 class BasicQosOk(Method):
-    """basic.qos-ok"""
+    """basic.qos-ok (class 60, method 11)."""
 
     __slots__ = ()
     CLASS_ID = 60
@@ -2166,7 +2300,16 @@ class BasicQosOk(Method):
 
 
 class BasicConsume(Method):
-    """basic.consume"""
+    """basic.consume (class 60, method 20); answered by basic.consume-ok.
+
+    :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+    :param consumer_tag: spec field ``consumer-tag``, domain ``consumer-tag``: a string of up to 255 UTF-8 bytes
+    :param no_local: spec field ``no-local``, domain ``no-local``: a flag
+    :param no_ack: spec field ``no-ack``, domain ``no-ack``: a flag
+    :param exclusive: spec field ``exclusive``: a flag
+    :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+    :param arguments: spec field ``arguments``: a field table (dict)
+    """
 
     __slots__ = (
         "queue_name",
@@ -2270,7 +2413,10 @@ class BasicConsume(Method):
 
 
 class BasicConsumeOk(Method):
-    """basic.consume-ok"""
+    """basic.consume-ok (class 60, method 21).
+
+    :param consumer_tag: spec field ``consumer-tag``, domain ``consumer-tag``: a string of up to 255 UTF-8 bytes
+    """
 
     __slots__ = ("consumer_tag",)
     CLASS_ID = 60
@@ -2315,7 +2461,11 @@ class BasicConsumeOk(Method):
 
 
 class BasicCancel(Method):
-    """basic.cancel"""
+    """basic.cancel (class 60, method 30); answered by basic.cancel-ok.
+
+    :param consumer_tag: spec field ``consumer-tag``, domain ``consumer-tag``: a string of up to 255 UTF-8 bytes
+    :param no_wait: spec field ``no-wait``, domain ``no-wait``: a flag
+    """
 
     __slots__ = (
         "consumer_tag",
@@ -2376,7 +2526,10 @@ class BasicCancel(Method):
 
 
 class BasicCancelOk(Method):
-    """basic.cancel-ok"""
+    """basic.cancel-ok (class 60, method 31).
+
+    :param consumer_tag: spec field ``consumer-tag``, domain ``consumer-tag``: a string of up to 255 UTF-8 bytes
+    """
 
     __slots__ = ("consumer_tag",)
     CLASS_ID = 60
@@ -2421,7 +2574,13 @@ class BasicCancelOk(Method):
 
 
 class BasicPublish(Method):
-    """basic.publish"""
+    """basic.publish (class 60, method 40), followed by content.
+
+    :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+    :param mandatory: spec field ``mandatory``: a flag
+    :param immediate: spec field ``immediate``: a flag
+    """
 
     __slots__ = (
         "exchange_name",
@@ -2496,7 +2655,13 @@ class BasicPublish(Method):
 
 
 class BasicReturn(Method):
-    """basic.return"""
+    """basic.return (class 60, method 50), followed by content.
+
+    :param reply_code: spec field ``reply-code``, domain ``reply-code``: an integer 0..65535
+    :param reply_text: spec field ``reply-text``, domain ``reply-text``: a string of up to 255 UTF-8 bytes
+    :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+    """
 
     __slots__ = (
         "reply_code",
@@ -2571,7 +2736,14 @@ class BasicReturn(Method):
 
 
 class BasicDeliver(Method):
-    """basic.deliver"""
+    """basic.deliver (class 60, method 60), followed by content.
+
+    :param consumer_tag: spec field ``consumer-tag``, domain ``consumer-tag``: a string of up to 255 UTF-8 bytes
+    :param delivery_tag: spec field ``delivery-tag``, domain ``delivery-tag``: an integer 0..2**64-1
+    :param redelivered: spec field ``redelivered``, domain ``redelivered``: a flag
+    :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+    """
 
     __slots__ = (
         "consumer_tag",
@@ -2658,7 +2830,11 @@ class BasicDeliver(Method):
 
 
 class BasicGet(Method):
-    """basic.get"""
+    """basic.get (class 60, method 70); answered by basic.get-ok or basic.get-empty.
+
+    :param queue_name: spec field ``queue``, domain ``queue-name``: a string of up to 255 UTF-8 bytes
+    :param no_ack: spec field ``no-ack``, domain ``no-ack``: a flag
+    """
 
     __slots__ = (
         "queue_name",
@@ -2723,7 +2899,14 @@ class BasicGet(Method):
 
 
 class BasicGetOk(Method):
-    """basic.get-ok"""
+    """basic.get-ok (class 60, method 71), followed by content.
+
+    :param delivery_tag: spec field ``delivery-tag``, domain ``delivery-tag``: an integer 0..2**64-1
+    :param redelivered: spec field ``redelivered``, domain ``redelivered``: a flag
+    :param exchange_name: spec field ``exchange``, domain ``exchange-name``: a string of up to 255 UTF-8 bytes
+    :param routing_key: spec field ``routing-key``: a string of up to 255 UTF-8 bytes
+    :param message_count: spec field ``message-count``, domain ``message-count``: an integer 0..4294967295
+    """
 
     __slots__ = (
         "delivery_tag",
@@ -2808,7 +2991,7 @@ class BasicGetOk(Method):
 
 
 class BasicGetEmpty(Method):
-    """basic.get-empty"""
+    """basic.get-empty (class 60, method 72)."""
 
     __slots__ = ()
     CLASS_ID = 60
@@ -2843,7 +3026,11 @@ class BasicGetEmpty(Method):
 
 
 class BasicAck(Method):
-    """basic.ack"""
+    """basic.ack (class 60, method 80).
+
+    :param delivery_tag: spec field ``delivery-tag``, domain ``delivery-tag``: an integer 0..2**64-1
+    :param multiple: spec field ``multiple``: a flag
+    """
 
     __slots__ = (
         "delivery_tag",
@@ -2897,7 +3084,11 @@ class BasicAck(Method):
 
 
 class BasicReject(Method):
-    """basic.reject"""
+    """basic.reject (class 60, method 90).
+
+    :param delivery_tag: spec field ``delivery-tag``, domain ``delivery-tag``: an integer 0..2**64-1
+    :param requeue: spec field ``requeue``: a flag
+    """
 
     __slots__ = (
         "delivery_tag",
@@ -2951,7 +3142,10 @@ class BasicReject(Method):
 
 
 class BasicRecoverAsync(Method):
-    """basic.recover-async"""
+    """basic.recover-async (class 60, method 100).
+
+    :param requeue: spec field ``requeue``: a flag
+    """
 
     __slots__ = ("requeue",)
     CLASS_ID = 60
@@ -2999,7 +3193,10 @@ class BasicRecoverAsync(Method):
 
 
 class BasicRecover(Method):
-    """basic.recover"""
+    """basic.recover (class 60, method 110); answered by basic.recover-ok.
+
+    :param requeue: spec field ``requeue``: a flag
+    """
 
     __slots__ = ("requeue",)
     CLASS_ID = 60
@@ -3047,7 +3244,7 @@ class BasicRecover(Method):
 
 
 class BasicRecoverOk(Method):
-    """basic.recover-ok"""
+    """basic.recover-ok (class 60, method 111)."""
 
     __slots__ = ()
     CLASS_ID = 60
@@ -3073,7 +3270,12 @@ class BasicRecoverOk(Method):
 
 
 class BasicNack(Method):
-    """basic.nack"""
+    """basic.nack (class 60, method 120).
+
+    :param delivery_tag: spec field ``delivery-tag``, domain ``delivery-tag``: an integer 0..2**64-1
+    :param multiple: spec field ``multiple``: a flag
+    :param requeue: spec field ``requeue``: a flag
+    """
 
     __slots__ = (
         "delivery_tag",
@@ -3134,7 +3336,7 @@ class BasicNack(Method):
 
 
 class TxSelect(Method):
-    """tx.select"""
+    """tx.select (class 90, method 10); answered by tx.select-ok."""
 
     __slots__ = ()
     CLASS_ID = 90
@@ -3160,7 +3362,7 @@ class TxSelect(Method):
 
 
 class TxSelectOk(Method):
-    """tx.select-ok"""
+    """tx.select-ok (class 90, method 11)."""
 
     __slots__ = ()
     CLASS_ID = 90
@@ -3186,7 +3388,7 @@ class TxSelectOk(Method):
 
 
 class TxCommit(Method):
-    """tx.commit"""
+    """tx.commit (class 90, method 20); answered by tx.commit-ok."""
 
     __slots__ = ()
     CLASS_ID = 90
@@ -3212,7 +3414,7 @@ class TxCommit(Method):
 
 
 class TxCommitOk(Method):
-    """tx.commit-ok"""
+    """tx.commit-ok (class 90, method 21)."""
 
     __slots__ = ()
     CLASS_ID = 90
@@ -3238,7 +3440,7 @@ class TxCommitOk(Method):
 
 
 class TxRollback(Method):
-    """tx.rollback"""
+    """tx.rollback (class 90, method 30); answered by tx.rollback-ok."""
 
     __slots__ = ()
     CLASS_ID = 90
@@ -3264,7 +3466,7 @@ class TxRollback(Method):
 
 
 class TxRollbackOk(Method):
-    """tx.rollback-ok"""
+    """tx.rollback-ok (class 90, method 31)."""
 
     __slots__ = ()
     CLASS_ID = 90
@@ -3290,7 +3492,10 @@ class TxRollbackOk(Method):
 
 
 class ConfirmSelect(Method):
-    """confirm.select"""
+    """confirm.select (class 85, method 10); answered by confirm.select-ok.
+
+    :param no_wait: spec field ``nowait``: a flag
+    """
 
     __slots__ = ("no_wait",)
     CLASS_ID = 85
@@ -3338,7 +3543,7 @@ class ConfirmSelect(Method):
 
 
 class ConfirmSelectOk(Method):
-    """confirm.select-ok"""
+    """confirm.select-ok (class 85, method 11)."""
 
     __slots__ = ()
     CLASS_ID = 85
