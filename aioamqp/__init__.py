@@ -34,9 +34,15 @@ DEFAULT_CONNECTION_TIMEOUT = 10.0  # seconds, as RabbitMQ's own handshake timeou
 
 
 def _ssl_context(ssl: Any, verify_ssl: bool) -> ssl_module.SSLContext | None:
+    """ssl=True: a default context, verifying unless verify_ssl=False. A caller's own context
+    is used as configured and never changed (it may be shared): verify_ssl does not apply."""
     if not ssl:
         return None
-    context = ssl if isinstance(ssl, ssl_module.SSLContext) else ssl_module.create_default_context()
+    if isinstance(ssl, ssl_module.SSLContext):
+        if not verify_ssl:
+            logger.warning("verify_ssl=False ignored: the SSLContext given decides verification")
+        return ssl
+    context = ssl_module.create_default_context()
     if not verify_ssl:
         logger.warning("TLS certificate verification is off: the broker is not authenticated")
         context.check_hostname = False
@@ -127,8 +133,9 @@ async def from_url(
             options[name] = int(values[-1])
         elif name == "connection_timeout":
             options[name] = float(values[-1])
-    if parts.scheme == "amqps":
-        options["ssl"] = ssl_module.create_default_context()
+    if parts.scheme == "amqps" and "ssl" not in kwargs:
+        # from_url's own context: verify_ssl is applied to it here, not passed on.
+        options["ssl"] = _ssl_context(True, kwargs.pop("verify_ssl", True))
     path = parts.path
     return await connect(
         host=unquote(parts.hostname or "localhost"),

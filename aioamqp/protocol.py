@@ -186,6 +186,15 @@ class AmqpProtocol(asyncio.Protocol):
         self.server_properties = dict(method.server_properties or {})
         credentials = self._credentials
         login_method = credentials["login_method"]
+        offered = bytes(method.mechanisms).decode(errors="replace").split()
+        if login_method not in offered:
+            self._close_reason = exceptions.AmqpClosedConnection(
+                f"the broker does not offer {login_method} (offers: {' '.join(offered)})"
+            )
+            assert self._transport is not None
+            self._transport.close()
+            self._connection_closed(self._close_reason)
+            return
         login, password = credentials["login"], credentials["password"]
         if login_method == "AMQPLAIN":
             # AMQPLAIN's response is a field table without its length prefix.
