@@ -186,7 +186,10 @@ class AmqpProtocol(asyncio.Protocol):
         self.server_properties = dict(method.server_properties or {})
         credentials = self._credentials
         login_method = credentials["login_method"]
-        offered = bytes(method.mechanisms).decode(errors="replace").split()
+        mechanisms = method.mechanisms
+        if isinstance(mechanisms, bytes):
+            mechanisms = mechanisms.decode(errors="replace")
+        offered = mechanisms.split()
         if login_method not in offered:
             self._close_reason = exceptions.AmqpClosedConnection(
                 f"the broker does not offer {login_method} (offers: {' '.join(offered)})"
