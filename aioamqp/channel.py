@@ -99,6 +99,7 @@ class Channel(ChannelMethods):
         self.cancellation_callbacks: list[Callback] = []
         self.close_event = asyncio.Event()
         self._closing = False
+        self._abandoned = False
         self._close_exception: Exception | None = None
         # (accepted reply INDEXes, future); replies on a channel arrive in request order
         self._rpcs: deque[tuple[tuple[int, ...], asyncio.Future[Any]]] = deque()
@@ -160,6 +161,10 @@ class Channel(ChannelMethods):
     # -- incoming frames (called by the protocol's frame reader; never awaits) -----------------
 
     def _on_method(self, method: m.Method) -> None:
+        if self._content_method is not None:
+            raise exceptions.UnexpectedFrame(
+                f"{method.NAME} on channel {self.channel_id} while content was due"
+            )
         if method.HAS_CONTENT:
             self._content_method = method
             self._content_properties = None
@@ -233,6 +238,22 @@ class Channel(ChannelMethods):
     def _on_open_ok(self, method: m.Method) -> None:
         self.is_open = True
         self._resolve(method, True)
+        if self._abandoned:
+            self._close_abandoned()
+
+    def _abandon(self) -> None:
+        """Opening was cancelled: close the channel once the broker has opened it."""
+        if self.is_open:
+            self._close_abandoned()
+        elif self._close_exception is None:
+            self._abandoned = True
+
+    def _close_abandoned(self) -> None:
+        self._closing = True
+        method = m.ChannelClose(200, "open cancelled", 0, 0)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.protocol._write(method_frame(self.channel_id, method.encode()))
+        self._rpcs.append((method.RESPONSES, future))
 
     def _on_close(self, method: m.ChannelClose) -> None:
         """The broker closed the channel: acknowledge, then fail everything waiting on it."""

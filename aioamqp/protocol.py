@@ -109,6 +109,9 @@ class AmqpProtocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._read = True
+        if self.server_properties is None and data[:4] == b"AMQP":
+            self._refused_protocol(data)
+            return
         try:
             for frame_type, channel_id, payload in self._parser.feed(data):
                 if frame_type == FRAME_METHOD:
@@ -137,6 +140,18 @@ class AmqpProtocol(asyncio.Protocol):
                     raise exceptions.FrameError(f"unknown frame type {frame_type}")
         except exceptions.AmqpProtocolError as exc:
             self._protocol_error(exc)
+        except (struct.error, IndexError, ValueError) as exc:  # a frame too short for its fields
+            self._protocol_error(exceptions.AmqpDecodeError(f"malformed frame: {exc}"))
+
+    def _refused_protocol(self, data: bytes) -> None:
+        """The peer answered our header with its own: it does not speak AMQP 0-9-1."""
+        version = ".".join(str(octet) for octet in data[5:8])
+        self._close_reason = exceptions.AmqpClosedConnection(
+            f"the broker does not support AMQP 0-9-1 (it offers protocol {version})"
+        )
+        assert self._transport is not None
+        self._transport.close()
+        self._connection_closed(self._close_reason)
 
     def connection_lost(self, exc: Exception | None) -> None:
         reason = self._close_reason or exceptions.AmqpClosedConnection(
@@ -415,6 +430,13 @@ class AmqpProtocol(asyncio.Protocol):
         self.channels[channel_id] = channel
         try:
             await channel.open()
+        except (asyncio.CancelledError, asyncio.TimeoutError):
+            # The broker may still open it: the id stays taken until the channel is closed.
+            if self.state == OPEN:
+                channel._abandon()
+            else:
+                self._release_channel(channel)
+            raise
         except BaseException:
             self._release_channel(channel)
             raise

@@ -35,7 +35,7 @@ from ._util import (
 
 _STAMP = struct.Struct(">Q")
 STOP_GRACE = 5.0  # seconds for producers and outstanding confirms to finish after the stop
-YIELD_EVERY = 50  # unconfirmed publishes between two yields to the event loop
+YIELD_EVERY = 1  # unconfirmed publishes between two yields to the event loop
 
 
 def _bucket(ns: int) -> int:
@@ -377,8 +377,7 @@ def human_summary(s: dict[str, Any]) -> str:
     latency = s["latency_ms"]
     if latency:
         rows.append(
-            "  latency ms  "
-            + "  ".join(f"{name} {value:.3f}" for name, value in latency.items())
+            "  latency ms  " + "  ".join(f"{name} {value:.3f}" for name, value in latency.items())
         )
     else:
         rows.append("  latency ms  (no messages received)")
@@ -432,7 +431,14 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         help="stop after this long (default: at Ctrl-C)",
     )
     p.add_argument("-u", "--queue", help="default: a fresh auto-delete queue, deleted at the end")
-    p.add_argument("-q", "--prefetch", type=bounded_int(0, 65535), default=100, metavar="N")
+    p.add_argument(
+        "-q",
+        "--prefetch",
+        type=bounded_int(0, 65535),
+        default=1000,
+        metavar="N",
+        help="per consumer (default 1000; 0: no limit)",
+    )
     p.add_argument("--multi-ack", type=bounded_int(1), default=1, metavar="N", help="ack every N")
     p.add_argument("-a", "--auto-ack", action="store_true", help="consumers use no_ack")
     p.add_argument("--persistent", action="store_true", help="delivery mode 2")

@@ -5,9 +5,9 @@ For every test in this directory:
 - a hard deadline: the test body runs under `asyncio.timeout` (DEADLINE seconds, or the
   seconds of a `@pytest.mark.deadline(n)` marker), so a client that hangs fails instead;
 - asyncio debug mode on the test's loop;
-- at teardown, after the fake broker and every client connection made through it are closed:
-  no task may still be running, and the 'asyncio' logger must not have recorded an unretrieved
-  task/future exception or a pending task being destroyed.
+- at teardown of a passing test, after the fake broker and every client connection made
+  through it are closed: no task may still be running, and the 'asyncio' logger must not have
+  recorded an unretrieved task/future exception or a pending task being destroyed.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import functools
 import gc
 import inspect
 import logging
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,14 @@ def pytest_collection_modifyitems(config, items):
             item.obj = _with_deadline(func, marker.args[0] if marker else DEADLINE)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.scenario_failed = report.failed or hasattr(report, "wasxfail")
+    return report
+
+
 class _Records(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -70,16 +79,22 @@ class _Records(logging.Handler):
 
 
 @pytest.fixture(autouse=True)
-async def _asyncio_hygiene():
-    """Debug mode; no leftover task and no unretrieved exception once the scenario is over."""
+async def _asyncio_hygiene(request):
+    """Debug mode; no leftover task and no unretrieved exception once the scenario is over
+    (checked when the scenario passed: a failed one may leave anything behind)."""
     loop = asyncio.get_running_loop()
     loop.set_debug(True)
-    gc.collect()  # what earlier tests left behind is not this test's fault
+    # What earlier (failed) tests left behind is not this test's fault: drop the last failure's
+    # traceback, which pytest keeps for post-mortem debugging, and collect it now.
+    sys.last_type = sys.last_value = sys.last_traceback = None
+    gc.collect()
     records = _Records()
     asyncio_logger = logging.getLogger("asyncio")
     asyncio_logger.addHandler(records)
     try:
         yield
+        if getattr(request.node, "scenario_failed", True):
+            return
         current = asyncio.current_task()
         deadline = loop.time() + LEFTOVER_GRACE
         while True:

@@ -37,7 +37,7 @@ class FakeBroker:
         self.port = 0
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
-        self.frame_max = 0  # the peer's own parser accepts any frame size
+        self.frame_max = 0  # set by handshake(); send_content splits bodies by it
         self.clients: list[tuple[asyncio.Transport, aioamqp.AmqpProtocol]] = []
         self._server: asyncio.Server | None = None
         self._accepted: asyncio.Future[Any] | None = None
@@ -252,9 +252,9 @@ async def assert_client_closed_with(
 ) -> m.ConnectionClose:
     """The client tells the peer why (connection.close with reply_code on channel 0), closes
     its socket, and its protocol ends CLOSED with every task over."""
-    _, close = await broker.expect(m.ConnectionClose, channel=0)
+    _, close = await asyncio.wait_for(broker.expect(m.ConnectionClose, channel=0), 2)
     assert close.reply_code == reply_code, close
-    assert await broker.read_until_eof() == []  # nothing after connection.close
+    assert await asyncio.wait_for(broker.read_until_eof(), 2) == []  # nothing after the close
     assert protocol.state == aioamqp.protocol.CLOSED
     await client_tasks_end(protocol)
     return close

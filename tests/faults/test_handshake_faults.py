@@ -8,6 +8,7 @@ import pytest
 
 import aioamqp
 from aioamqp._generated import methods as m
+from aioamqp._generated.constants import ACCESS_REFUSED
 
 
 async def test_silent_peer_fails_connect_after_connection_timeout(broker):
@@ -54,3 +55,18 @@ async def test_peer_closing_after_connection_start_fails_connect(broker):
     broker.close()
     with pytest.raises(aioamqp.AmqpClosedConnection):
         await asyncio.wait_for(connecting, 1)
+
+
+async def test_access_refused_during_handshake_fails_connect_with_its_code(broker):
+    connecting = asyncio.ensure_future(aioamqp.connect("127.0.0.1", broker.port))
+    await broker.accept()
+    await broker.read_protocol_header()
+    broker.send_start()
+    await broker.expect(m.ConnectionStartOk, channel=0)
+    text = "ACCESS_REFUSED - Login was refused using authentication mechanism PLAIN"
+    broker.send_method(0, m.ConnectionClose(ACCESS_REFUSED, text, 10, 11))
+    with pytest.raises(aioamqp.AmqpClosedConnection) as info:
+        await asyncio.wait_for(connecting, 1)
+    assert (info.value.reply_code, info.value.reply_text) == (ACCESS_REFUSED, text)
+    await broker.expect(m.ConnectionCloseOk, channel=0)
+    assert await broker.read_until_eof() == []
