@@ -7,8 +7,15 @@ DOCS_STAMP := $(VENV)/.installed-docs
 SOURCES := aioamqp codegen tests bench examples
 # make fuzz FUZZ_ARGS='--seconds 600 --seed 42 --jobs 4'
 FUZZ_ARGS ?=
+# aiormq (and, for bench-report, matplotlib) from the bench extra, in a venv of their own.
+BENCH_VENV := .bench-venvs/aiormq
+BENCH_PY := $(BENCH_VENV)/bin/python
+BENCH_STAMP := $(BENCH_VENV)/.installed
+BENCH_REPORT_STAMP := $(BENCH_VENV)/.installed-report
+# make bench BENCH_ARGS='--quick' (python -m bench --help)
+BENCH_ARGS ?=
 
-.PHONY: generate check-generated fmt lint test test-unit demo broker bench-codec fuzz soak docs
+.PHONY: generate check-generated fmt lint test test-unit demo broker bench-codec bench bench-report fuzz soak docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,11 +53,29 @@ demo: $(STAMP) broker
 bench-codec: $(STAMP)
 	$(PY) bench/codec.py
 
+$(BENCH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install -q -U pip
+	$(BENCH_PY) -m pip install -q $$($(BENCH_PY) bench/deps.py aiormq)
+	touch $@
+
+$(BENCH_REPORT_STAMP): $(BENCH_STAMP)
+	$(BENCH_PY) -m pip install -q $$($(BENCH_PY) bench/deps.py matplotlib)
+	touch $@
+
+# This client, aiormq and the wire ceiling against the local broker; bench/results/*.jsonl.
+bench: $(STAMP) $(BENCH_STAMP) broker
+	$(PY) -m bench --aiormq-python $(BENCH_PY) $(BENCH_ARGS)
+
+# docs/benchmarks.md and docs/benchmarks.png from the newest full run in bench/results/.
+bench-report: $(STAMP) $(BENCH_REPORT_STAMP)
+	$(BENCH_PY) -m bench.report
+
 $(DOCS_STAMP): $(STAMP)
 	$(PY) -m pip install -q -e '.[dev,docs]'
 	touch $@
 
-docs: $(DOCS_STAMP)
+docs: $(STAMP) $(DOCS_STAMP)
 	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html
 
 # Outside CI: 1,000,000 generated inputs through every decoder (tests/fuzz_run.py --help).

@@ -26,7 +26,7 @@ from .exceptions import (  # noqa: F401
 )
 from .protocol import AmqpProtocol
 
-__version__ = protocol.VERSION
+from ._version import __version__
 
 logger = logging.getLogger(__name__)
 

@@ -371,11 +371,14 @@ class Channel(ChannelMethods):
             if not future.done():
                 future.set_exception(exc)
                 future.exception()  # retrieved: the caller may have given up waiting
+        # A dead connection interrupts callbacks; a closed channel lets the one in hand finish
+        # (it may be the one closing the channel).
+        interrupt = isinstance(exc, exceptions.AmqpClosedConnection)
         for consumer in self._consumers.values():
-            consumer.stop(interrupt=True)
+            consumer.stop(interrupt)
         self._consumers.clear()
         if self._returns is not None:
-            self._returns.stop(interrupt=True)
+            self._returns.stop(interrupt)
         self.close_event.set()
         self.protocol._release_channel(self)
 

@@ -24,13 +24,13 @@ from ._generated.constants import (
 )
 from .channel import Channel
 from .frames import HEARTBEAT_FRAME, PROTOCOL_HEADER, FrameParser, method_frame
+from ._version import __version__ as VERSION
 from .wire import encode_table
 
 logger = logging.getLogger(__name__)
 
 CONNECTING, OPEN, CLOSING, CLOSED = "CONNECTING", "OPEN", "CLOSING", "CLOSED"
 
-VERSION = "1.0.0.dev0"
 CAPABILITIES = {
     "publisher_confirms": True,
     "exchange_exchange_bindings": True,

@@ -15,11 +15,17 @@ import signal
 import sys
 from typing import Sequence
 
-from .. import __version__, exceptions
+from .. import exceptions
 from . import _messages, _perf, _topology
 from ._util import DEFAULT_URL, CliError, Context, check_url, describe, err
 
 __all__ = ["main", "build_parser"]
+
+
+def _version() -> str:
+    import aioamqp  # not `from aioamqp import __version__`: it is missing from aioamqp.__all__
+
+    return str(getattr(aioamqp, "__version__"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         "on an AMQP 0-9-1 broker (RabbitMQ).",
         epilog="exit status: 0 ok, 1 broker or runtime error, 2 usage error, 130 interrupted",
     )
-    parser.add_argument("--version", action="version", version=f"aioamqp {__version__}")
+    parser.add_argument("--version", action="version", version=f"aioamqp {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _messages.add_parsers(sub, common)
     _topology.add_parsers(sub, common)
@@ -62,12 +68,16 @@ class _OneLine(logging.Formatter):
 
 
 def _setup_logging(debug: bool) -> None:
+    root = logging.getLogger()
+    for existing in root.handlers[:]:
+        if getattr(existing, "aioamqp_cli", False):  # main() ran before in this process
+            root.removeHandler(existing)
     handler = logging.StreamHandler(sys.stderr)
+    handler.aioamqp_cli = True  # type: ignore[attr-defined]
     if debug:
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     else:
         handler.setFormatter(_OneLine())
-    root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
 

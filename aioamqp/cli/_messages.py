@@ -132,9 +132,9 @@ async def publish(ctx: Context) -> int:
                 await channel.publish(*publish_args)
                 if sent % 100 == 0:
                     await asyncio.sleep(0)  # let the frame reader run
-            if args.mandatory:
-                # Returns come before the reply to a later request on the same channel.
-                await channel.basic_qos()
+            # A round trip: a refusal (channel.close, e.g. no such exchange) or a return comes
+            # before the reply to a later request on the same channel.
+            await channel.basic_qos()
         await asyncio.sleep(0)  # the return callback runs before we look at `returns`
     problems = []
     if nacked:

@@ -10,12 +10,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import struct
 import sys
 import time
 import uuid
-from collections import Counter
 from typing import Any, TextIO
 
 from .. import exceptions
@@ -23,6 +21,7 @@ from ..channel import Channel
 from ..envelope import Envelope
 from ..protocol import AmqpProtocol
 from ._messages import Confirmer
+from ._perf_stats import Stats, human_summary, progress_line
 from ._util import (
     CliError,
     Context,
@@ -35,79 +34,6 @@ from ._util import (
 
 _STAMP = struct.Struct(">Q")
 STOP_GRACE = 5.0  # seconds for producers and outstanding confirms to finish after the stop
-YIELD_EVERY = 1  # unconfirmed publishes between two yields to the event loop
-
-
-def _bucket(ns: int) -> int:
-    """A latency rounded down to 7 significant bits of microseconds (under 1 % error)."""
-    us = ns // 1000
-    shift = us.bit_length() - 7
-    return us if shift <= 0 else (us >> shift) << shift
-
-
-def _rank(sorted_values: list[int], q: float) -> int:
-    """Nearest-rank percentile of a sorted, non-empty list."""
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
-
-
-class Stats:
-    """Counters for the run and for the current one-second window."""
-
-    def __init__(self) -> None:
-        self.running = True
-        self.sent = self.received = self.confirmed = self.nacked = self.returned = 0
-        self.window_sent = self.window_received = 0
-        self.window_latencies: list[int] = []  # ns, this second
-        self.histogram: Counter[int] = Counter()  # microsecond buckets, the whole run
-        self.latency_min: int | None = None
-        self.latency_max = 0
-
-    def window(self) -> tuple[int, int, list[int]]:
-        """End the current second: (sent, received, sorted latencies in ns) of it."""
-        sent, received, latencies = self.window_sent, self.window_received, self.window_latencies
-        self.window_sent = self.window_received = 0
-        self.window_latencies = []
-        latencies.sort()
-        if latencies:
-            if self.latency_min is None or latencies[0] < self.latency_min:
-                self.latency_min = latencies[0]
-            self.latency_max = max(latencies[-1], self.latency_max)
-            self.histogram.update(_bucket(ns) for ns in latencies)
-        return sent, received, latencies
-
-    def latency_ms(self) -> dict[str, float] | None:
-        """min, median, p95, p99, max of the run in milliseconds; None if nothing arrived."""
-        total = sum(self.histogram.values())
-        if not total or self.latency_min is None:
-            return None
-        wanted = {"median": 0.5, "p95": 0.95, "p99": 0.99}
-        result: dict[str, float] = {"min": self.latency_min / 1e6}
-        seen = value = 0
-        keys = iter(sorted(self.histogram))
-        for name, q in wanted.items():
-            rank = max(1, math.ceil(q * total))
-            while seen < rank:
-                key = next(keys)
-                seen += self.histogram[key]
-                value = key
-            result[name] = value / 1e3
-        result["max"] = self.latency_max / 1e6
-        return {name: round(value, 3) for name, value in result.items()}
-
-
-def _ms(ns: int) -> str:
-    return f"{ns / 1e6:7.2f}"
-
-
-def progress_line(elapsed: float, sent: int, received: int, latencies: list[int]) -> str:
-    if latencies:
-        lat = " ".join(f"{name} {_ms(_rank(latencies, q))}" for name, q in _QUANTILES)
-    else:
-        lat = "no messages"
-    return f"{elapsed:6.0f} s | sent {sent:8d} msgs/s | received {received:8d} msgs/s | ms {lat}"
-
-
-_QUANTILES = (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
 
 
 class Perf:
@@ -159,11 +85,12 @@ class Perf:
         protocol = await self.connect()
         channel = await protocol.channel()
         stats, multi_ack, no_ack = self.stats, self.args.multi_ack, self.args.auto_ack
+        stop = self.stop
         unacked = 0
 
         async def on_message(channel: Channel, body: bytes, envelope: Envelope, _: Any) -> None:
             nonlocal unacked
-            if not stats.running:
+            if stop.is_set():  # the rates cover the run until the stop, and only that
                 return
             now = time.perf_counter_ns()
             stats.received += 1
@@ -228,8 +155,9 @@ class Perf:
                     await confirmer.publish(body, "", queue, properties, mandatory)
                 else:
                     await channel.publish(body, "", queue, properties, mandatory)
-                    if count % YIELD_EVERY == 0:
-                        await asyncio.sleep(0)  # let consumers and the reporter run
+                    # publish() returns without waiting while the socket takes the bytes: yield,
+                    # or consumers in this process starve and latency measures our backlog
+                    await asyncio.sleep(0)
                 count += 1
                 stats.sent += 1
                 stats.window_sent += 1
@@ -251,8 +179,11 @@ class Perf:
             sent, received, latencies = self.stats.window()
             if out is not None:
                 line = progress_line(loop.time() - start, sent, received, latencies)
-                out.write("\r" + line.ljust(width))
-                out.flush()
+                try:
+                    out.write("\r" + line.ljust(width))
+                    out.flush()
+                except OSError:  # the terminal or pipe went away: run on without progress
+                    out = None
                 width = len(line)
             tick += 1
 
@@ -357,31 +288,6 @@ def _progress_stream(args: argparse.Namespace) -> TextIO | None:
     out = sys.stderr if args.json else sys.stdout
     wanted = args.progress if args.progress is not None else out.isatty()
     return out if wanted else None
-
-
-def human_summary(s: dict[str, Any]) -> str:
-    rows = [
-        f"aioamqp perf: {s['duration_s']:.1f} s, {s['producers']} producer(s), "
-        f"{s['consumers']} consumer(s), {s['size']}-byte messages, queue {s['queue']}"
-        + (" (interrupted)" if s["interrupted"] else ""),
-        f"  {'':<12}{'messages':>12}{'msgs/s':>12}",
-        f"  {'sent':<12}{s['sent']:>12}{s['send_rate']:>12.0f}",
-        f"  {'received':<12}{s['received']:>12}{s['receive_rate']:>12.0f}",
-    ]
-    if s["confirm_window"]:
-        rows.append(f"  {'confirmed':<12}{s['confirmed']:>12}   (window {s['confirm_window']})")
-        rows.append(f"  {'nacked':<12}{s['nacked']:>12}")
-        if s["unconfirmed"]:
-            rows.append(f"  {'unconfirmed':<12}{s['unconfirmed']:>12}")
-    rows.append(f"  {'returned':<12}{s['returned']:>12}")
-    latency = s["latency_ms"]
-    if latency:
-        rows.append(
-            "  latency ms  " + "  ".join(f"{name} {value:.3f}" for name, value in latency.items())
-        )
-    else:
-        rows.append("  latency ms  (no messages received)")
-    return "\n".join(rows)
 
 
 async def perf(ctx: Context) -> int:

@@ -348,3 +348,12 @@ class Inbox:
 def make_inbox():
     """make_inbox(ack=False) -> Inbox, a consumer callback that records what it gets."""
     return Inbox
+
+
+# -- event loops: every async integration test runs on asyncio's loop and on uvloop ------------
+
+
+def pytest_asyncio_loop_factories(config, item):
+    import uvloop
+
+    return {"asyncio": asyncio.new_event_loop, "uvloop": uvloop.new_event_loop}
