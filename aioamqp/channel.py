@@ -400,6 +400,7 @@ class Channel(ChannelMethods):
         return bool(await self._request(frame, method.RESPONSES, timeout))
 
     async def wait_closed(self) -> None:
+        """Wait until the channel is closed, by either side or with its connection."""
         await self.close_event.wait()
 
     async def publish(

@@ -472,6 +472,8 @@ class AmqpProtocol(asyncio.Protocol):
         self._connection_closed(exceptions.AmqpClosedConnection("closed by the client"))
 
     async def wait_closed(self, timeout: float | None = None) -> None:
+        """Wait until the connection has ended, whatever ended it (close(), the broker, a
+        network failure, a heartbeat timeout); TimeoutError after timeout seconds."""
         await asyncio.wait_for(self.stop_now.wait(), timeout)
 
     async def update_secret(

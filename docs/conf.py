@@ -55,23 +55,5 @@ def _add_benchmarks_to_index(app, docname, source):
 
 # Public coroutines that have no docstring in the package: the text shown for them here.
 # (Reported upstream as docstring gaps; remove an entry once its docstring exists.)
-UNDOCUMENTED = {
-    "aioamqp.AmqpProtocol.wait_closed": (
-        "Wait until the connection has ended, for whatever reason (close(), the broker, a "
-        "network failure, a heartbeat timeout). With timeout, raise TimeoutError after that "
-        "many seconds."
-    ),
-    "aioamqp.channel.Channel.wait_closed": (
-        "Wait until the channel has been closed, by either side or with its connection."
-    ),
-}
-
-
-def _fill_missing_docstrings(app, what, name, obj, options, lines):
-    if not lines and name in UNDOCUMENTED:
-        lines.append(UNDOCUMENTED[name])
-
-
 def setup(app):
     app.connect("source-read", _add_benchmarks_to_index)
-    app.connect("autodoc-process-docstring", _fill_missing_docstrings)
