@@ -53,7 +53,5 @@ def _add_benchmarks_to_index(app, docname, source):
         source[0] = source[0].replace("   internals\n", "   internals\n   benchmarks\n", 1)
 
 
-# Public coroutines that have no docstring in the package: the text shown for them here.
-# (Reported upstream as docstring gaps; remove an entry once its docstring exists.)
 def setup(app):
     app.connect("source-read", _add_benchmarks_to_index)
