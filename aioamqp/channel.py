@@ -124,7 +124,7 @@ class Channel(ChannelMethods):
 
     def _check_open(self) -> None:
         if not self.is_open or self._closing:
-            raise self._close_exception or exceptions.ChannelClosed()
+            raise exceptions.fresh(self._close_exception or exceptions.ChannelClosed())
 
     async def _write_method(self, method: m.Method) -> None:
         self._check_open()
@@ -369,7 +369,7 @@ class Channel(ChannelMethods):
         self._unconfirmed.clear()
         for future in waiting:
             if not future.done():
-                future.set_exception(exc)
+                future.set_exception(exceptions.fresh(exc))
                 future.exception()  # retrieved: the caller may have given up waiting
         # A dead connection interrupts callbacks; a closed channel lets the one in hand finish
         # (it may be the one closing the channel).

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, TypeVar
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def fresh(exc: _E) -> _E:
+    """A copy of a stored exception to raise again: each raise then gets its own traceback,
+    instead of every failed call growing (and keeping alive) the same one."""
+    return copy.copy(exc)
 
 
 class AioamqpException(Exception):

@@ -319,7 +319,7 @@ class AmqpProtocol(asyncio.Protocol):
         self.state = CLOSED
         for future in (self._opened, self._close_ok, self._secret_ok):
             if future is not None and not future.done():
-                future.set_exception(exc)
+                future.set_exception(exceptions.fresh(exc))
                 future.exception()  # retrieved here: a caller may have stopped waiting
         for channel in list(self.channels.values()):
             channel._set_closed(exc)
@@ -382,7 +382,7 @@ class AmqpProtocol(asyncio.Protocol):
             else:
                 await asyncio.shield(gate)
         if self.state != OPEN:
-            raise self._close_reason or exceptions.AmqpClosedConnection()
+            raise self._closed_error()
 
     async def _heartbeat(self) -> None:
         """Send a heartbeat after half an interval without writes; after two intervals without
@@ -413,18 +413,21 @@ class AmqpProtocol(asyncio.Protocol):
                 self._connection_closed(self._close_reason)
                 return
 
+    def _closed_error(self) -> Exception:
+        return exceptions.fresh(self._close_reason or exceptions.AmqpClosedConnection())
+
     # -- API ----------------------------------------------------------------------------------
 
     def _write(self, data: bytes) -> None:
         if self.state != OPEN:
-            raise self._close_reason or exceptions.AmqpClosedConnection()
+            raise self._closed_error()
         self._transport.write(data)  # type: ignore[union-attr]
         self._wrote = True
 
     async def channel(self, **kwargs: Any) -> Channel:
         """Open a new channel (kwargs go to the channel factory, e.g. return_callback)."""
         if self.state != OPEN:
-            raise self._close_reason or exceptions.AmqpClosedConnection()
+            raise self._closed_error()
         channel_id = self._allocate_channel_id()
         channel: Channel = self.CHANNEL_FACTORY(self, channel_id, **kwargs)
         self.channels[channel_id] = channel
@@ -458,7 +461,7 @@ class AmqpProtocol(asyncio.Protocol):
     async def close(self, no_wait: bool = False, timeout: float | None = None) -> None:
         """Close the connection; a second close raises AmqpClosedConnection."""
         if self.state != OPEN:
-            raise self._close_reason or exceptions.AmqpClosedConnection()
+            raise self._closed_error()
         self.state = CLOSING
         self._close_ok = asyncio.get_running_loop().create_future()
         self._send(m.ConnectionClose(200, "Normal shutdown", 0, 0))
@@ -481,7 +484,7 @@ class AmqpProtocol(asyncio.Protocol):
     ) -> bool:
         """Give the broker a new secret (e.g. a refreshed OAuth token) for this connection."""
         if self.state != OPEN:
-            raise self._close_reason or exceptions.AmqpClosedConnection()
+            raise self._closed_error()
         self._secret_ok = asyncio.get_running_loop().create_future()
         self._write(method_frame(0, m.ConnectionUpdateSecret(new_secret, reason).encode()))
         return await asyncio.wait_for(self._secret_ok, timeout)

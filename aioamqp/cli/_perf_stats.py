@@ -68,15 +68,15 @@ def _ms(ns: int) -> str:
     return f"{ns / 1e6:7.2f}"
 
 
+_QUANTILES = (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
+
+
 def progress_line(elapsed: float, sent: int, received: int, latencies: list[int]) -> str:
     if latencies:
         lat = " ".join(f"{name} {_ms(_rank(latencies, q))}" for name, q in _QUANTILES)
     else:
         lat = "no messages"
     return f"{elapsed:6.0f} s | sent {sent:8d} msgs/s | received {received:8d} msgs/s | ms {lat}"
-
-
-_QUANTILES = (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))
 
 
 def human_summary(s: dict[str, Any]) -> str:
@@ -101,4 +101,9 @@ def human_summary(s: dict[str, Any]) -> str:
         )
     else:
         rows.append("  latency ms  (no messages received)")
+    if s["consumers"] and s["producers"] and s["received"] < 0.9 * s["sent"]:
+        rows.append(
+            "  note: the consumers fell behind, so latency includes time spent queued "
+            "(--rate caps the producers)"
+        )
     return "\n".join(rows)
