@@ -118,10 +118,10 @@ async def connect(
         try:
             return await asyncio.wait_for(open_connection(host, port), connection_timeout)
         except asyncio.TimeoutError:
-            errors.append(f"{host}:{port} within {connection_timeout} s")
+            errors.append(f"{host}:{port}: no answer within {connection_timeout} s")
             last = None
         except OSError as exc:
-            errors.append(f"{host}:{port}: {exc}")
+            errors.append(f"{host}:{port}: {type(exc).__name__}: {exc}")
             last = exc
         except exceptions.AmqpClosedConnection as exc:
             if exc.reply_code in (ACCESS_REFUSED, NOT_ALLOWED) or len(targets) == 1:
@@ -185,6 +185,7 @@ async def from_url(
 
 
 __all__ = [
+    "__version__",
     "AmqpProtocol",
     "AioamqpException",
     "AmqpClosedConnection",

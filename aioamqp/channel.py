@@ -120,6 +120,12 @@ class Channel(ChannelMethods):
     def __repr__(self) -> str:
         return f"<Channel {self.channel_id} {'open' if self.is_open else 'closed'}>"
 
+    @property
+    def close_exception(self) -> Exception | None:
+        """Why the channel closed (ChannelClosed with the broker's code, or the connection's
+        AmqpClosedConnection); None while it is open."""
+        return self._close_exception
+
     # -- writing ------------------------------------------------------------------------------
 
     def _check_open(self) -> None:

@@ -23,9 +23,9 @@ __all__ = ["main", "build_parser"]
 
 
 def _version() -> str:
-    import aioamqp  # not `from aioamqp import __version__`: it is missing from aioamqp.__all__
+    from aioamqp import __version__
 
-    return str(getattr(aioamqp, "__version__"))
+    return __version__
 
 
 def build_parser() -> argparse.ArgumentParser:

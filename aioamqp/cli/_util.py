@@ -96,7 +96,7 @@ def describe(exc: BaseException) -> str:
 
 def channel_close_reason(channel: Any) -> BaseException:
     """Why a channel closed (the broker's code and text, or the connection's loss)."""
-    reason = getattr(channel, "_close_exception", None)
+    reason = channel.close_exception
     return reason if isinstance(reason, BaseException) else exceptions.ChannelClosed()
 
 

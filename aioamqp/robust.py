@@ -1,0 +1,291 @@
+"""Connection recovery: reconnect through the host list and restore what was set up through it.
+
+    conn = await aioamqp.robust.connect(hosts=["h1", "h2", "h3"])
+    channel = await conn.channel()
+    await channel.queue_declare("q", durable=True)
+    await channel.basic_consume(callback, queue_name="q")
+
+When the connection dies, `conn` reconnects (with backoff, through the hosts), reopens its
+channels and replays, in their original order, the declarations, bindings, qos, confirm mode and
+consumers made through them. Each one that cannot be restored is reported (on_restore_error and
+the log); the rest is restored anyway. Publisher confirms keep their contract: a publish not
+confirmed before the loss raises, it is never resent silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from typing import Any, Callable
+
+from . import exceptions
+from .channel import Channel
+from .protocol import OPEN, AmqpProtocol
+
+logger = logging.getLogger(__name__)
+
+RECONNECT_DELAY = 0.2  # seconds before the first retry; doubles up to RECONNECT_DELAY_MAX
+RECONNECT_DELAY_MAX = 5.0
+RECONNECT_WAIT = 30.0  # how long a call made while disconnected waits for the reconnection
+
+# What a RobustChannel replays, by method name: the key that identifies the entity, from the
+# bound arguments. Declaring again replaces an entry; the undo methods remove entries.
+_RECORDED: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
+    "confirm_select": lambda a: ("confirm",),
+    "basic_qos": lambda a: ("qos", a["connection_global"]),
+    "exchange_declare": lambda a: ("exchange", a["exchange_name"]),
+    "queue_declare": lambda a: ("queue", a["queue_name"]),
+    "exchange_bind": lambda a: (
+        "exchange_bind",
+        a["exchange_destination"],
+        a["exchange_source"],
+        a["routing_key"],
+    ),
+    "queue_bind": lambda a: ("queue_bind", a["queue_name"], a["exchange_name"], a["routing_key"]),
+    "basic_consume": lambda a: ("consumer", a["consumer_tag"]),
+}
+_UNDONE: dict[str, Callable[[dict[str, Any], tuple[Any, ...]], bool]] = {
+    "queue_delete": lambda a, key: key[0] in ("queue", "queue_bind") and key[1] == a["queue_name"],
+    "exchange_delete": lambda a, key: (
+        (key[0] == "exchange" and key[1] == a["exchange_name"])
+        or (key[0] == "queue_bind" and key[2] == a["exchange_name"])
+        or (key[0] == "exchange_bind" and a["exchange_name"] in key[1:3])
+    ),
+    "queue_unbind": lambda a, key: key
+    == ("queue_bind", a["queue_name"], a["exchange_name"], a["routing_key"]),
+    "exchange_unbind": lambda a, key: key
+    == ("exchange_bind", a["exchange_destination"], a["exchange_source"], a["routing_key"]),
+    "basic_cancel": lambda a, key: key == ("consumer", a["consumer_tag"]),
+}
+
+
+def _bound(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The call's arguments by name, defaults filled in (timeout left out: replays use none)."""
+    bound = inspect.signature(getattr(Channel, name)).bind(None, *args, **kwargs)
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    del arguments["self"]
+    arguments.pop("timeout", None)
+    return arguments
+
+
+def _describe(name: str, arguments: dict[str, Any]) -> str:
+    shown = {k: v for k, v in arguments.items() if k != "callback" and v not in (None, False, "")}
+    return f"{name}({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+
+
+class RobustChannel:
+    """A channel that comes back after a reconnection, with what was set up through it.
+
+    Methods not replayed (publish, acks, basic_get, ...) go to the current channel; made while
+    disconnected, they wait for the reconnection (up to reconnect_wait seconds).
+    """
+
+    def __init__(self, connection: RobustConnection, kwargs: dict[str, Any]) -> None:
+        self._connection = connection
+        self._kwargs = kwargs
+        self.channel: Channel | None = None
+        self._replay: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+        self._queue_names: dict[str, str] = {}  # server-named queues: first name -> current
+
+    async def _open(self, protocol: AmqpProtocol) -> None:
+        self.channel = await protocol.channel(**self._kwargs)
+
+    async def _current(self) -> Channel:
+        await self._connection._wait_ready()
+        assert self.channel is not None
+        return self.channel
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(Channel, name)  # AttributeError for names a Channel lacks
+        if not inspect.iscoroutinefunction(attribute):
+            return getattr(self.channel, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            channel = await self._current()
+            if name not in _RECORDED and name not in _UNDONE:
+                return await getattr(channel, name)(*args, **kwargs)
+            arguments = _bound(name, args, kwargs)
+            timeout = kwargs.get("timeout")
+            result = await getattr(channel, name)(**self._current_names(arguments), timeout=timeout)
+            self._record(name, arguments, result)
+            return result
+
+        return call
+
+    def _current_names(self, arguments: dict[str, Any]) -> dict[str, Any]:
+        """The arguments with a server-named queue's first name replaced by its current one."""
+        queue_name = arguments.get("queue_name")
+        if queue_name in self._queue_names:
+            return {**arguments, "queue_name": self._queue_names[queue_name]}
+        return arguments
+
+    def _record(self, name: str, arguments: dict[str, Any], result: Any) -> None:
+        if name in _UNDONE:
+            undone = _UNDONE[name]
+            for key in [key for key in self._replay if undone(arguments, key)]:
+                del self._replay[key]
+            return
+        if name == "queue_declare" and not arguments["queue_name"] and result:
+            name_given = result["queue"]  # server-named: replay asks for a new name, mapped
+            self._queue_names[name_given] = name_given
+            self._replay[("queue", name_given)] = (name, arguments)
+            return
+        if name == "basic_consume":
+            arguments["consumer_tag"] = result["consumer_tag"]
+        self._replay[_RECORDED[name](arguments)] = (name, arguments)
+
+    async def _restore(self, protocol: AmqpProtocol) -> None:
+        """Reopen the channel and replay; report what fails and go on with the rest."""
+        await self._open(protocol)
+        for key, (name, arguments) in list(self._replay.items()):
+            arguments = self._current_names(arguments)
+            assert self.channel is not None
+            try:
+                result = await getattr(self.channel, name)(**arguments)
+            except exceptions.AmqpClosedConnection:
+                raise  # the new connection died too: the reconnection starts over
+            except Exception as exc:
+                self._connection._report(_describe(name, arguments), exc)
+                if not self.channel.is_open:  # a broker error closed it: go on with a new one
+                    await self._open(protocol)
+                continue
+            if name == "queue_declare" and key[1] in self._queue_names:  # a new server name
+                self._queue_names[key[1]] = result["queue"]
+
+    async def close(self) -> bool:
+        """Close the channel for good: it is no longer restored."""
+        self._connection._channels.remove(self)
+        channel = await self._current()
+        return await channel.close()
+
+
+class RobustConnection:
+    """Keeps a connection up and its RobustChannels restored. Create with robust.connect()."""
+
+    def __init__(
+        self,
+        connect_kwargs: dict[str, Any],
+        reconnect_delay: float,
+        reconnect_delay_max: float,
+        reconnect_wait: float,
+        on_restore_error: Callable[[str, BaseException], Any] | None,
+        on_reconnect: Callable[[AmqpProtocol], Any] | None,
+    ) -> None:
+        self._connect_kwargs = connect_kwargs
+        self._user_on_error = connect_kwargs.pop("on_error", None)
+        self.reconnect_delay = reconnect_delay
+        self.reconnect_delay_max = reconnect_delay_max
+        self.reconnect_wait = reconnect_wait
+        self.on_restore_error = on_restore_error
+        self.on_reconnect = on_reconnect
+        self.transport: asyncio.BaseTransport | None = None
+        self.protocol: AmqpProtocol | None = None
+        self._channels: list[RobustChannel] = []
+        self._ready = asyncio.Event()
+        self._closed = False
+        self._started = False  # the first connect() raises to the caller, it is not retried
+        self._reconnecting: asyncio.Task[None] | None = None
+
+    async def _connect(self) -> None:
+        from . import connect  # the module-level one, so that tests may patch it
+
+        self.transport, self.protocol = await connect(
+            on_error=self._on_error, **self._connect_kwargs
+        )
+
+    def _on_error(self, exc: BaseException) -> None:
+        if self._user_on_error is not None:
+            self.protocol._call_user(self._user_on_error, exc)  # type: ignore[union-attr]
+        if self._closed or not self._started:
+            return
+        logger.warning("connection lost (%s): reconnecting", exc)
+        self._ready.clear()
+        if self._reconnecting is None or self._reconnecting.done():
+            self._reconnecting = asyncio.ensure_future(self._reconnect())
+
+    async def _reconnect(self) -> None:
+        """Retry with backoff until connected and every channel restored."""
+        delay = self.reconnect_delay
+        while not self._closed:
+            try:
+                await self._connect()
+                assert self.protocol is not None
+                for channel in list(self._channels):
+                    await channel._restore(self.protocol)
+            except (exceptions.AmqpClosedConnection, OSError) as exc:
+                logger.warning("reconnection failed (%s); next try in %.1f s", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.reconnect_delay_max)
+                continue
+            if self.protocol.state != OPEN:  # lost again while restoring
+                continue
+            logger.info("reconnected and restored %d channel(s)", len(self._channels))
+            self._ready.set()
+            if self.on_reconnect is not None:
+                self.protocol._call_user(self.on_reconnect, self.protocol)
+            return
+
+    def _report(self, entity: str, exc: BaseException) -> None:
+        logger.error("could not restore %s: %s", entity, exc)
+        if self.on_restore_error is not None and self.protocol is not None:
+            self.protocol._call_user(self.on_restore_error, entity, exc)
+
+    async def _wait_ready(self) -> None:
+        if self._closed:
+            raise exceptions.AmqpClosedConnection("the robust connection is closed")
+        if not self._ready.is_set():
+            try:
+                await asyncio.wait_for(self._ready.wait(), self.reconnect_wait)
+            except asyncio.TimeoutError:
+                raise exceptions.AmqpClosedConnection(
+                    f"not reconnected within {self.reconnect_wait} s"
+                ) from None
+
+    async def channel(self, **kwargs: Any) -> RobustChannel:
+        """A channel that is reopened and restored after each reconnection."""
+        await self._wait_ready()
+        channel = RobustChannel(self, kwargs)
+        assert self.protocol is not None
+        await channel._open(self.protocol)
+        self._channels.append(channel)
+        return channel
+
+    async def close(self) -> None:
+        """Close for good: no more reconnections."""
+        self._closed = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+        if self.protocol is not None and self.protocol.state == OPEN:
+            await self.protocol.close()
+        if self.transport is not None:
+            self.transport.close()
+
+
+async def connect(
+    *,
+    reconnect_delay: float = RECONNECT_DELAY,
+    reconnect_delay_max: float = RECONNECT_DELAY_MAX,
+    reconnect_wait: float = RECONNECT_WAIT,
+    on_restore_error: Callable[[str, BaseException], Any] | None = None,
+    on_reconnect: Callable[[AmqpProtocol], Any] | None = None,
+    **connect_kwargs: Any,
+) -> RobustConnection:
+    """Connect like aioamqp.connect (same keyword arguments, hosts= included) and stay connected.
+
+    on_restore_error(entity, exc) hears of each declaration, binding or consumer that could not
+    be restored after a reconnection; on_reconnect(protocol) of each completed restoration.
+    """
+    connection = RobustConnection(
+        connect_kwargs,
+        reconnect_delay,
+        reconnect_delay_max,
+        reconnect_wait,
+        on_restore_error,
+        on_reconnect,
+    )
+    await connection._connect()
+    connection._started = True
+    connection._ready.set()
+    return connection

@@ -1,0 +1,171 @@
+"""Several hosts, and the recovery helper (aioamqp.robust), against the local broker."""
+
+import asyncio
+import os
+import socket
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+import aioamqp
+from aioamqp import robust
+
+BROKER = urlsplit(os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
+BROKER_HOST = f"{BROKER.hostname}:{BROKER.port or 5672}"
+
+
+def refused_host() -> str:
+    """A loopback port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.fixture
+async def silent_host():
+    """A loopback peer that accepts TCP and never says a word."""
+    peers = []
+    server = await asyncio.start_server(lambda r, w: peers.append(w), "127.0.0.1", 0)
+    yield f"127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    for writer in peers:
+        writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+async def test_first_host_refused_connects_to_the_second(connections):
+    started = time.monotonic()
+    transport, protocol = await aioamqp.connect(
+        hosts=[refused_host(), BROKER_HOST], connection_timeout=2
+    )
+    connections.append((transport, protocol))
+    assert protocol.state == "OPEN" and time.monotonic() - started < 2
+
+
+async def test_first_host_silent_connects_to_the_second_within_its_timeout(
+    connections, silent_host
+):
+    started = time.monotonic()
+    transport, protocol = await aioamqp.connect(
+        hosts=[silent_host, BROKER_HOST], connection_timeout=1
+    )
+    connections.append((transport, protocol))
+    assert protocol.state == "OPEN"
+    assert 1 <= time.monotonic() - started < 2.5
+
+
+async def test_every_host_failing_reports_each_error(silent_host):
+    refused = refused_host()
+    with pytest.raises(aioamqp.AmqpClosedConnection) as failed:
+        await aioamqp.connect(hosts=[refused, silent_host], connection_timeout=0.5)
+    message = str(failed.value)
+    assert refused in message and silent_host in message and "refused" in message.lower()
+
+
+async def test_from_url_with_several_hosts(connections):
+    url = f"amqp://guest:guest@{refused_host()},{BROKER_HOST}/?connection_timeout=2"
+    transport, protocol = await aioamqp.from_url(url)
+    connections.append((transport, protocol))
+    other = [f"amqp://guest:guest@{refused_host()}/", f"amqp://{BROKER_HOST}/"]
+    transport, protocol = await aioamqp.from_url(other, connection_timeout=2)
+    connections.append((transport, protocol))
+    assert protocol.state == "OPEN"
+
+
+async def test_shuffled_hosts_still_connect(connections):
+    transport, protocol = await aioamqp.connect(
+        hosts=[refused_host(), BROKER_HOST, refused_host()],
+        shuffle_hosts=True,
+        connection_timeout=2,
+    )
+    connections.append((transport, protocol))
+    assert protocol.state == "OPEN"
+
+
+# -- aioamqp.robust -------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def robust_connection():
+    made = []
+
+    async def make(**kwargs):
+        conn = await robust.connect(
+            hosts=[BROKER_HOST], connection_timeout=5, reconnect_delay=0.1, **kwargs
+        )
+        made.append(conn)
+        return conn
+
+    yield make
+    for conn in made:
+        await conn.close()
+
+
+async def lose_connection(conn):
+    """Drop the socket under the connection, as a network failure would, and wait for the
+    reconnection to complete."""
+    reconnected = asyncio.Event()
+    conn.on_reconnect = lambda protocol: reconnected.set()
+    old = conn.protocol
+    conn.transport.abort()
+    await asyncio.wait_for(reconnected.wait(), 20)
+    assert conn.protocol is not old and conn.protocol.state == "OPEN"
+
+
+async def test_robust_restores_topology_and_consumers(robust_connection, name, make_inbox):
+    conn = await robust_connection()
+    channel = await conn.channel()
+    await channel.basic_qos(prefetch_count=10)
+    await channel.exchange_declare(f"{name}.x", "topic", auto_delete=True)
+    queue = (await channel.queue_declare("", exclusive=True))["queue"]
+    await channel.queue_bind(queue, f"{name}.x", "a.#")
+    inbox = make_inbox(ack=True)
+    await channel.basic_consume(inbox, queue_name=queue)
+    await channel.publish(b"before", f"{name}.x", "a.1")
+    await inbox.wait_for(1)
+
+    await lose_connection(conn)
+
+    await channel.publish(b"after", f"{name}.x", "a.2")  # routed by the restored binding
+    await inbox.wait_for(2)
+    assert inbox.bodies == [b"before", b"after"]
+    await channel.queue_bind(queue, f"{name}.x", "b.#")  # the first name still works
+    await channel.publish(b"bound after", f"{name}.x", "b.1")
+    await inbox.wait_for(3)
+    await channel.exchange_delete(f"{name}.x")
+
+
+async def test_robust_reports_what_cannot_be_restored(robust_connection, name, protocol):
+    failures = []
+    conn = await robust_connection(on_restore_error=lambda entity, exc: failures.append(entity))
+    channel = await conn.channel()
+    other = await protocol.channel()
+    await other.queue_declare(name)
+    await channel.queue_declare(name, passive=True)  # will be gone when restoring
+    await channel.queue_declare(f"{name}.kept", auto_delete=True)
+    await other.queue_delete(name)
+
+    await lose_connection(conn)
+
+    assert len(failures) == 1 and name in failures[0] and "passive" in failures[0]
+    result = await channel.queue_declare(f"{name}.kept", passive=True)  # restored after it
+    assert result["queue"] == f"{name}.kept"
+
+
+async def test_robust_publishes_unconfirmed_at_the_loss_are_reported_failed(
+    robust_connection, name
+):
+    conn = await robust_connection()
+    channel = await conn.channel()
+    await channel.queue_declare(name, auto_delete=True)
+    await channel.confirm_select()
+    publishes = [asyncio.ensure_future(channel.publish(b"x", "", name)) for _ in range(2000)]
+    await asyncio.sleep(0)
+    conn.transport.abort()
+    results = await asyncio.gather(*publishes, return_exceptions=True)
+    failed = [r for r in results if isinstance(r, Exception)]
+    assert all(isinstance(r, aioamqp.AmqpClosedConnection) for r in failed)
+    assert len(failed) + results.count(None) == 2000 and failed
+    await asyncio.wait_for(conn._ready.wait(), 20)
+    await channel.publish(b"after", "", name)  # confirmed on the restored channel
