@@ -42,6 +42,7 @@ CAPABILITIES = {
 }
 _HANDSHAKE_FRAME_MAX = 131072  # before tuning, accept frames up to RabbitMQ's default size
 _METHOD_INDEX = struct.Struct(">I")
+_FLUSH_SIZE = 65536  # queued outgoing bytes that are written without waiting for the loop turn
 
 
 def _negotiate(client: int | None, server: int) -> int:
@@ -57,6 +58,7 @@ class AmqpProtocol(asyncio.Protocol):
     """An AMQP connection. Create it with `aioamqp.connect()`."""
 
     CHANNEL_FACTORY: Any = Channel
+    _loop: asyncio.AbstractEventLoop  # set by connection_made
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._on_error_callback: Callable[..., Any] | None = kwargs.get("on_error")
@@ -99,12 +101,15 @@ class AmqpProtocol(asyncio.Protocol):
         self._close_reason: Exception | None = None
         self._wrote = False
         self._read = False
+        self._out: list[bytes] = []
+        self._out_size = 0
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
-        self._opened = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.get_running_loop()
+        self._opened = self._loop.create_future()
         transport.write(PROTOCOL_HEADER)  # type: ignore[attr-defined]
 
     def data_received(self, data: bytes) -> None:
@@ -150,7 +155,7 @@ class AmqpProtocol(asyncio.Protocol):
             f"the broker does not support AMQP 0-9-1 (it offers protocol {version})"
         )
         assert self._transport is not None
-        self._transport.close()
+        self._close_transport()
         self._connection_closed(self._close_reason)
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -185,8 +190,7 @@ class AmqpProtocol(asyncio.Protocol):
         await self._opened
 
     def _send(self, method: m.Method) -> None:
-        assert self._transport is not None
-        self._transport.write(method_frame(0, method.encode()))
+        self._emit(method_frame(0, method.encode()))
 
     def _on_connection_method(self, method: m.Method) -> None:
         handler = self._CONNECTION_HANDLERS.get(method.INDEX)
@@ -210,7 +214,7 @@ class AmqpProtocol(asyncio.Protocol):
                 f"the broker does not offer {login_method} (offers: {' '.join(offered)})"
             )
             assert self._transport is not None
-            self._transport.close()
+            self._close_transport()
             self._connection_closed(self._close_reason)
             return
         login, password = credentials["login"], credentials["password"]
@@ -262,7 +266,7 @@ class AmqpProtocol(asyncio.Protocol):
             method.reply_text,
         )
         assert self._transport is not None
-        self._transport.close()
+        self._close_transport()
         self._connection_closed(self._close_reason)
 
     def _on_close_ok(self, method: m.ConnectionCloseOk) -> None:
@@ -309,7 +313,7 @@ class AmqpProtocol(asyncio.Protocol):
         if self._transport is not None and not self._transport.is_closing():
             text = str(exc).encode()[:255].decode(errors="ignore")
             self._send(m.ConnectionClose(exc.reply_code, text, 0, 0))
-            self._transport.close()
+            self._close_transport()
         self._connection_closed(self._close_reason)
 
     def _connection_closed(self, exc: Exception) -> None:
@@ -402,7 +406,7 @@ class AmqpProtocol(asyncio.Protocol):
             silent_ticks = 0 if self._read else silent_ticks + 1
             self._wrote = self._read = False
             if idle_ticks >= 2 and self._transport is not None:
-                self._transport.write(HEARTBEAT_FRAME)
+                self._emit(HEARTBEAT_FRAME)
                 idle_ticks = 0
             if silent_ticks >= 8:
                 self._close_reason = exceptions.AmqpClosedConnection(
@@ -419,10 +423,39 @@ class AmqpProtocol(asyncio.Protocol):
     # -- API ----------------------------------------------------------------------------------
 
     def _write(self, data: bytes) -> None:
+        """Queue the bytes of one or more whole frames; raises once the connection is closed."""
         if self.state != OPEN:
             raise self._closed_error()
-        self._transport.write(data)  # type: ignore[union-attr]
+        self._emit(data)
         self._wrote = True
+
+    def _emit(self, data: bytes) -> None:
+        """Every outgoing byte goes through here, in order. Writes made in one turn of the loop
+        go to the socket together (one send instead of one per message), at the end of the
+        turn, or at once past _FLUSH_SIZE so the transport's flow control still applies."""
+        out = self._out
+        out.append(data)
+        if len(out) == 1:
+            self._loop.call_soon(self._flush)
+        self._out_size += len(data)
+        if self._out_size >= _FLUSH_SIZE:
+            self._flush()
+
+    def _flush(self) -> None:
+        out = self._out
+        if not out:
+            return
+        data = out[0] if len(out) == 1 else b"".join(out)
+        out.clear()
+        self._out_size = 0
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.write(data)
+
+    def _close_transport(self) -> None:
+        """Send what is queued (a close or close-ok among it), then close the socket."""
+        self._flush()
+        assert self._transport is not None
+        self._transport.close()
 
     async def channel(self, **kwargs: Any) -> Channel:
         """Open a new channel (kwargs go to the channel factory, e.g. return_callback)."""
@@ -471,7 +504,7 @@ class AmqpProtocol(asyncio.Protocol):
             except asyncio.TimeoutError:
                 logger.warning("no close-ok from the broker within %s s", timeout)
         assert self._transport is not None
-        self._transport.close()
+        self._close_transport()
         self._connection_closed(exceptions.AmqpClosedConnection("closed by the client"))
 
     async def wait_closed(self, timeout: float | None = None) -> None:
