@@ -132,17 +132,17 @@ class Channel(ChannelMethods):
         if not self.is_open or self._closing:
             raise exceptions.fresh(self._close_exception or exceptions.ChannelClosed())
 
-    async def _write_method(self, method: m.Method) -> None:
+    async def _write_payload(self, payload: bytes, name: str) -> None:
+        """Send a method that gets no reply (acks and the like), as its encoded payload."""
         self._check_open()
-        self.protocol._write(self._method_frame(method))
+        self.protocol._write(self._frame(payload, name))
 
-    def _method_frame(self, method: m.Method) -> bytes:
-        """The frame of a method; bad input (including a frame over frame_max) raises here."""
-        payload = method.encode()
-        if len(payload) > self.protocol.frame_max - 8 and self.protocol.frame_max:
+    def _frame(self, payload: bytes, name: str) -> bytes:
+        """The method frame of a payload; one over frame_max raises before anything is sent."""
+        frame_max = self.protocol.frame_max
+        if len(payload) > frame_max - 8 and frame_max:
             raise exceptions.FrameTooLarge(
-                f"{method.NAME} needs a {len(payload) + 8}-byte frame; "
-                f"frame_max is {self.protocol.frame_max}"
+                f"{name} needs a {len(payload) + 8}-byte frame; frame_max is {frame_max}"
             )
         return method_frame(self.channel_id, payload)
 
@@ -151,7 +151,7 @@ class Channel(ChannelMethods):
     ) -> Any:
         """Send a synchronous method and wait for its reply (None when no_wait)."""
         self._check_open()
-        frame = self._method_frame(method)
+        frame = self._frame(method.encode(), method.NAME)
         if no_wait:
             self.protocol._write(frame)
             return None

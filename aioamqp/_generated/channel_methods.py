@@ -10,7 +10,8 @@ from . import methods
 
 
 class ChannelMethods:
-    """Builds each method and hands it to the channel's _rpc (synchronous) or _write_method."""
+    """Builds each method and hands it to the channel: _rpc for a synchronous one (a method
+    object, for its replies), _write_payload for the others (just its encoded payload)."""
 
     __slots__ = ()
 
@@ -20,7 +21,7 @@ class ChannelMethods:
             self, method: methods.Method, *, no_wait: bool = False, timeout: float | None = None
         ) -> Any: ...
 
-        async def _write_method(self, method: methods.Method) -> None: ...
+        async def _write_payload(self, payload: bytes, name: str) -> None: ...
 
     async def open(
         self,
@@ -389,7 +390,8 @@ class ChannelMethods:
         :param delivery_tag: spec field ``delivery-tag``, domain ``delivery-tag``: an integer 0..2**64-1
         :param multiple: spec field ``multiple``: a flag
         """
-        await self._write_method(methods.BasicAck(delivery_tag, multiple))
+        payload = methods.BasicAck.pack(delivery_tag, multiple)
+        await self._write_payload(payload, "basic.ack")
 
     async def basic_reject(
         self,
@@ -401,7 +403,8 @@ class ChannelMethods:
         :param delivery_tag: spec field ``delivery-tag``, domain ``delivery-tag``: an integer 0..2**64-1
         :param requeue: spec field ``requeue``: a flag
         """
-        await self._write_method(methods.BasicReject(delivery_tag, requeue))
+        payload = methods.BasicReject.pack(delivery_tag, requeue)
+        await self._write_payload(payload, "basic.reject")
 
     async def basic_recover_async(
         self,
@@ -411,7 +414,8 @@ class ChannelMethods:
 
         :param requeue: spec field ``requeue``: a flag
         """
-        await self._write_method(methods.BasicRecoverAsync(requeue))
+        payload = methods.BasicRecoverAsync.pack(requeue)
+        await self._write_payload(payload, "basic.recover-async")
 
     async def basic_recover(
         self,
@@ -441,7 +445,8 @@ class ChannelMethods:
         :param multiple: spec field ``multiple``: a flag
         :param requeue: spec field ``requeue``: a flag
         """
-        await self._write_method(methods.BasicNack(delivery_tag, multiple, requeue))
+        payload = methods.BasicNack.pack(delivery_tag, multiple, requeue)
+        await self._write_payload(payload, "basic.nack")
 
     async def tx_select(
         self,

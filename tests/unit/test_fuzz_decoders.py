@@ -446,8 +446,8 @@ class RecordingChannel(ChannelMethods):
         self.written.append(method_frame(1, method.encode()))
         return None
 
-    async def _write_method(self, method):
-        self.written.append(method_frame(1, method.encode()))
+    async def _write_payload(self, payload, name):
+        self.written.append(method_frame(1, payload))
 
 
 @pytest.mark.parametrize(
