@@ -15,7 +15,7 @@ BENCH_REPORT_STAMP := $(BENCH_VENV)/.installed-report
 # make bench BENCH_ARGS='--quick' (python -m bench --help)
 BENCH_ARGS ?=
 
-.PHONY: generate check-generated fmt lint test test-unit demo broker bench-codec bench bench-report fuzz soak docs
+.PHONY: generate check-generated fmt lint test test-unit test-cluster demo broker bench-codec bench bench-report fuzz soak docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: $(STAMP) broker
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
+
+# tests/cluster against the three-node RabbitMQ cluster of scripts/cluster.sh (loopback ports
+# 5682-5684): started if it is not running, left running (scripts/cluster.sh stop stops it).
+test-cluster: $(STAMP)
+	AIOAMQP_CLUSTER=1 $(PY) -m pytest -q tests/cluster
 
 demo: $(STAMP) broker
 	$(PY) examples/hello_world.py

@@ -117,16 +117,17 @@ class AmqpProtocol(asyncio.Protocol):
         if self.server_properties is None and data[:4] == b"AMQP":
             self._refused_protocol(data)
             return
+        decoders = m.DECODERS
         try:
             for frame_type, channel_id, payload in self._parser.feed(data):
                 if frame_type == FRAME_METHOD:
                     (index,) = _METHOD_INDEX.unpack_from(payload)
-                    cls = m.METHODS.get(index)
-                    if cls is None:
+                    decode = decoders.get(index)
+                    if decode is None:
                         raise exceptions.CommandInvalid(
                             f"unknown method {index >> 16}.{index & 0xFFFF}"
                         )
-                    method = cls.decode(payload)
+                    method = decode(payload)
                     if channel_id == 0:
                         self._on_connection_method(method)
                     else:

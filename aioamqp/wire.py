@@ -28,6 +28,7 @@ MAX_NESTING = 64
 """Deepest nesting of tables and arrays accepted, so hostile input cannot exhaust the stack."""
 
 _LONG = struct.Struct(">I")
+_unpack_long = _LONG.unpack_from
 _DECIMAL = struct.Struct(">Bi")
 _LONGLONG = struct.Struct(">Q")
 _INT32_FIELD = struct.Struct(">ci")
@@ -320,12 +321,14 @@ def read_table(buf: bytes, offset: int, depth: int = 0) -> tuple[dict[str, Any],
     decode_table without its wrapper, for the generated decoders: they already hold bytes and
     turn those errors into AmqpDecodeError themselves.
     """
-    end = offset + 4 + _LONG.unpack_from(buf, offset)[0]
+    unpack_long = _unpack_long  # locals: this loop is the hot path of every delivery's headers
+    fixed_width = _FIXED_WIDTH_BY_LETTER
+    end = offset + 4 + unpack_long(buf, offset)[0]
     if end > len(buf):
         raise AmqpDecodeError("field table runs past the end of the data")
     offset += 4
     table = {}
-    # Strings and fixed-width values, the usual headers, are read inline: this is the hot path.
+    # Strings and fixed-width values, the usual headers, are read inline.
     # A value running past the table's end is caught by the check after the loop.
     while offset < end:
         key_end = offset + 1 + buf[offset]
@@ -334,14 +337,14 @@ def read_table(buf: bytes, offset: int, depth: int = 0) -> tuple[dict[str, Any],
         offset = key_end + 1
         if letter == 83:  # S
             start = offset + 4
-            offset = start + _LONG.unpack_from(buf, offset)[0]
+            offset = start + unpack_long(buf, offset)[0]
             raw = buf[start:offset]
             try:
                 value: Any = raw.decode()
             except UnicodeDecodeError:
                 value = raw  # brokers and other clients put binary data here too
         else:
-            fixed = _FIXED_WIDTH_BY_LETTER[letter]
+            fixed = fixed_width[letter]
             if fixed is not None:
                 unpack_from, size = fixed
                 value = unpack_from(buf, offset)[0]

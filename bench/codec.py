@@ -39,7 +39,7 @@ from pamqp import commands as pamqp_commands  # noqa: E402
 from pamqp import frame as pamqp_frame  # noqa: E402
 from pamqp import header as pamqp_header  # noqa: E402
 
-from aioamqp._generated.methods import METHODS, BasicDeliver, BasicPublish  # noqa: E402
+from aioamqp._generated.methods import DECODERS, METHODS, BasicDeliver, BasicPublish  # noqa: E402
 from aioamqp._generated.properties import (  # noqa: E402
     decode_basic_properties,
     encode_basic_properties,
@@ -66,7 +66,7 @@ _BODY_SIZE = struct.Struct(">Q")  # as aioamqp.channel reads a content header's 
 
 
 def aioamqp_encode_publish() -> bytes:
-    method = BasicPublish(EXCHANGE, ROUTING_KEY).encode()
+    method = BasicPublish.pack(EXCHANGE, ROUTING_KEY, False, False)  # as channel.publish does
     properties = encode_basic_properties(
         {"content_type": CONTENT_TYPE, "delivery_mode": DELIVERY_MODE, "headers": HEADERS}
     )
@@ -86,13 +86,13 @@ def pamqp_encode_publish() -> bytes:
 
 def make_aioamqp_decode_deliver(data: bytes) -> Callable[[], tuple[Any, Any, bytes]]:
     parser = FrameParser(FRAME_MAX)  # one per connection, as in aioamqp.protocol
-    methods = METHODS
+    decoders = DECODERS  # as the client's frame reader does
     unpack_index = _METHOD_INDEX.unpack_from
     unpack_size = _BODY_SIZE.unpack_from
 
     def decode_deliver() -> tuple[Any, Any, bytes]:
         (_, _, method_payload), (_, _, header_payload), (_, _, body) = parser.feed(data)
-        method = methods[unpack_index(method_payload)[0]].decode(method_payload)
+        method = decoders[unpack_index(method_payload)[0]](method_payload)
         (body_size,) = unpack_size(header_payload, 4)
         properties = decode_basic_properties(header_payload, 12)
         return method, properties, body

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import struct
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping
 
 from aioamqp.exceptions import AmqpDecodeError, IntegerOutOfRange
 from aioamqp.wire import (
@@ -3633,4 +3633,9 @@ METHODS: dict[int, type[Method]] = {
     5898271: TxRollbackOk,
     5570570: ConfirmSelect,
     5570571: ConfirmSelectOk,
+}
+
+# The decoder of each method by INDEX, bound once: the frame reader's per-frame lookup.
+DECODERS: dict[int, Callable[[Buffer], Method]] = {
+    index: cls.decode for index, cls in METHODS.items()
 }

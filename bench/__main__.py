@@ -1,0 +1,218 @@
+"""The benchmark runner: this client, aiormq and the wire ceiling, in one run, against one broker.
+
+    python -m bench [--workloads publish,consume] [--clients aioamqp,wire] [--runs 3] [--quick]
+
+Every (run, workload, client) is a subprocess, `python -m bench.client_<client> --workload W
+--n N --size B`, which prints one JSON line; aiormq's runs use aiormq's own venv
+(--aiormq-python, made by `make bench`), the others this interpreter. Runs take turns: each
+round runs every workload once for every client (the client order rotating between rounds), so
+drift in the machine's load spreads over all clients alike.
+
+Each run's line, with the round number and the machine added, is appended to
+bench/results/<UTC time>.jsonl as it completes; a failed run is recorded with an "error" field.
+The summary table (median, min–max, ratios against the wire ceiling and aiormq) comes last.
+The broker is AMQP_URL's, by default amqp://guest:guest@127.0.0.1:5672/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from . import common, summary
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_AIORMQ_PYTHON = ROOT / ".bench-venvs" / "aiormq" / "bin" / "python"
+
+
+def cpu_model() -> str:
+    try:
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                return text.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--workloads",
+        default=",".join(summary.WORKLOAD_ORDER),
+        help="comma-separated, from: " + ", ".join(summary.WORKLOAD_ORDER),
+    )
+    parser.add_argument(
+        "--clients",
+        default=",".join(common.CLIENTS),
+        help="comma-separated, from: " + ", ".join(common.CLIENTS),
+    )
+    parser.add_argument("--runs", type=int, default=5, help="runs per workload and client")
+    parser.add_argument(
+        "--quick", action="store_true", help="reduced sizes, a smoke run (not for comparisons)"
+    )
+    parser.add_argument(
+        "--n",
+        action="append",
+        default=[],
+        metavar="WORKLOAD=N",
+        help="message count (round trips for rpc_latency) for a workload; repeatable",
+    )
+    parser.add_argument("--aiormq-python", default=str(DEFAULT_AIORMQ_PYTHON))
+    parser.add_argument("--timeout", type=float, default=300, help="seconds per run at most")
+    parser.add_argument(
+        "--retries", type=int, default=1, help="a failed run is tried again this often (5 s apart)"
+    )
+    parser.add_argument("--out", help="results file (default bench/results/<UTC time>.jsonl)")
+    args = parser.parse_args()
+    args.workloads = [w for w in args.workloads.split(",") if w]
+    args.clients = [c for c in args.clients.split(",") if c]
+    for name in args.workloads:
+        if name not in common.WORKLOADS:
+            parser.error(f"unknown workload {name!r}")
+    for name in args.clients:
+        if name not in common.CLIENTS:
+            parser.error(f"unknown client {name!r}")
+    counts = {}
+    for item in args.n:
+        name, _, value = item.partition("=")
+        if name not in common.WORKLOADS or not value.isdigit() or int(value) < 1:
+            parser.error(f"--n wants WORKLOAD=N with N >= 1, not {item!r}")
+        counts[name] = int(value)
+    args.counts = counts
+    if "aiormq" in args.clients and not Path(args.aiormq_python).exists():
+        parser.error(
+            f"{args.aiormq_python} not found: `make bench` creates aiormq's venv"
+            " (or leave aiormq out with --clients)"
+        )
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+def command(client: str, workload: str, n: int, size: int, aiormq_python: str) -> list[str]:
+    python = aiormq_python if client == "aiormq" else sys.executable
+    return [
+        python,
+        "-m",
+        f"bench.client_{client}",
+        "--workload",
+        workload,
+        "--n",
+        str(n),
+        "--size",
+        str(size),
+    ]
+
+
+def run_one(cmd: list[str], timeout: float) -> dict[str, Any]:
+    """Run one workload subprocess; its result line, or {"error": ...}."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        done = subprocess.run(
+            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {timeout:g} s"}
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": f"exit {done.returncode}: {tail}"}
+    try:
+        return json.loads(lines[-1])
+    except json.JSONDecodeError:
+        return {"error": f"not a JSON line: {lines[-1][:200]!r}"}
+
+
+def describe(line: dict[str, Any]) -> str:
+    if "error" in line:
+        return "FAILED: " + line["error"]
+    text = f"{line['seconds']:8.3f} s  {line['msgs_per_s']:>11,.0f} msg/s"
+    if "mb_per_s" in line:
+        text += f"  {line['mb_per_s']:8.1f} MB/s"
+    if "p50_us" in line:
+        text += f"  p50 {line['p50_us']:,.0f} µs  p99 {line['p99_us']:,.0f} µs"
+    return text
+
+
+def main() -> int:
+    args = parse_args()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    run_id = started.strftime("%Y%m%dT%H%M%SZ")
+    out = (
+        Path(args.out) if args.out else RESULTS / f"{run_id}{'-quick' if args.quick else ''}.jsonl"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    machine = {
+        "cpus": os.cpu_count(),
+        "cpu_model": cpu_model(),
+        "os": f"{platform.system()} {platform.release()}",
+    }
+    plan = []
+    for workload in args.workloads:
+        default_n, size, quick_n = common.WORKLOADS[workload]
+        n = args.counts.get(workload, quick_n if args.quick else default_n)
+        plan.append((workload, n, size))
+    total = args.runs * len(plan) * len(args.clients)
+    print(
+        f"bench: {len(plan)} workloads x {len(args.clients)} clients x {args.runs} runs"
+        f" = {total} runs; results in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}",
+        flush=True,
+    )
+    done = 0
+    failures = 0
+    clock = time.monotonic()
+    with out.open("a") as results:
+        for round_number in range(1, args.runs + 1):
+            shift = (round_number - 1) % len(args.clients)
+            clients = args.clients[shift:] + args.clients[:shift]
+            for workload, n, size in plan:
+                for client in clients:
+                    done += 1
+                    cmd = command(client, workload, n, size, args.aiormq_python)
+                    line = run_one(cmd, args.timeout)
+                    for _ in range(args.retries):
+                        if "error" not in line:
+                            break
+                        print(f"        {workload} {client} failed, again in 5 s: {line['error']}")
+                        time.sleep(5)
+                        line = run_one(cmd, args.timeout)
+                    if "error" in line:
+                        failures += 1
+                        line = {
+                            "client": client,
+                            "workload": workload,
+                            "n": n,
+                            "size": size,
+                            **line,
+                        }
+                    line.update(run=round_number, run_id=run_id, quick=args.quick, **machine)
+                    results.write(json.dumps(line) + "\n")
+                    results.flush()
+                    print(
+                        f"[{done:3}/{total}] round {round_number}  {workload:<15} {client:<8}"
+                        f" {describe(line)}",
+                        flush=True,
+                    )
+    elapsed = time.monotonic() - clock
+    lines = summary.load([out])
+    lines = [line for line in lines if line.get("run_id") == run_id]
+    print()
+    print(summary.table(lines))
+    print()
+    print(summary.runs_note(lines))
+    print(f"{total} runs in {elapsed:.0f} s, {failures} failed; results: {out}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

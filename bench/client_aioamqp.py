@@ -1,0 +1,258 @@
+"""This client's workloads, written as its users would: connect/from_url, channel.publish,
+basic_consume(callback, queue_name=...), basic_client_ack, confirm_select + awaiting publish().
+
+    python -m bench.client_aioamqp --workload publish [--n N] [--size BYTES]
+
+prints one JSON result line (see bench/common.py). Queues are exclusive (gone if the process
+dies) and deleted at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import aioamqp
+
+from . import common
+
+CLIENT = "aioamqp"
+
+
+SERVER_VERSION = "?"
+
+
+async def connect() -> tuple[Any, Any]:
+    global SERVER_VERSION
+    transport, protocol = await aioamqp.from_url(common.url())
+    SERVER_VERSION = common.server_version(protocol.server_properties)
+    return transport, protocol
+
+
+async def disconnect(transport: Any, protocol: Any) -> None:
+    await protocol.close()
+    transport.close()
+
+
+def counter(channel: Any, queue: str):
+    async def count() -> int:
+        reply = await channel.queue_declare(queue, passive=True)
+        return reply["message_count"]
+
+    return count
+
+
+async def publish(n: int, size: int) -> float:
+    transport, protocol = await connect()
+    channel = await protocol.channel()
+    queue = common.queue_name(CLIENT, "publish")
+    await channel.queue_declare(queue, exclusive=True)
+    payload = common.body(size)
+    try:
+        common.section_start()
+        started = time.perf_counter()
+        for _ in range(n):
+            await channel.publish(payload, "", queue)
+        await common.wait_for_count(counter(channel, queue), n)
+        seconds = time.perf_counter() - started
+        common.section_end()
+        return seconds
+    finally:
+        await channel.queue_delete(queue)
+        await disconnect(transport, protocol)
+
+
+async def publish_confirm(n: int, size: int) -> float:
+    transport, protocol = await connect()
+    channel = await protocol.channel()
+    queue = common.queue_name(CLIENT, "publish_confirm")
+    await channel.queue_declare(queue, exclusive=True)
+    await channel.confirm_select()
+    payload = common.body(size)
+    remaining = n
+
+    async def publisher() -> None:
+        # One of INFLIGHT publishers, each waiting for its message's ack before the next: at
+        # most INFLIGHT messages unconfirmed, and a new one goes out as each ack arrives.
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await channel.publish(payload, "", queue)
+
+    try:
+        common.section_start()
+        started = time.perf_counter()
+        await asyncio.gather(*(publisher() for _ in range(min(n, common.INFLIGHT))))
+        seconds = time.perf_counter() - started
+        common.section_end()
+        return seconds
+    finally:
+        await channel.queue_delete(queue)
+        await disconnect(transport, protocol)
+
+
+async def consume(n: int, size: int) -> float:
+    transport, protocol = await connect()
+    channel = await protocol.channel()
+    queue = common.queue_name(CLIENT, "consume")
+    await channel.queue_declare(queue, exclusive=True)
+    payload = common.body(size)
+    count = counter(channel, queue)
+    try:
+        for _ in range(n):  # prefill, untimed
+            await channel.publish(payload, "", queue)
+        await common.wait_for_count(count, n)
+        await channel.basic_qos(prefetch_count=common.PREFETCH)
+        done = asyncio.get_running_loop().create_future()
+        received = 0
+
+        async def on_message(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
+            nonlocal received
+            await channel.basic_client_ack(envelope.delivery_tag)
+            received += 1
+            if received == n:
+                done.set_result(None)
+
+        common.section_start()
+        started = time.perf_counter()
+        consumer = await channel.basic_consume(on_message, queue_name=queue)
+        await done
+        await count()  # a round trip: the broker has taken every ack
+        seconds = time.perf_counter() - started
+        common.section_end()
+        await channel.basic_cancel(consumer["consumer_tag"])
+        return seconds
+    finally:
+        await channel.queue_delete(queue)
+        await disconnect(transport, protocol)
+
+
+async def rpc_latency(n: int, size: int) -> tuple[float, list[float]]:
+    server_transport, server = await connect()
+    client_transport, client = await connect()
+    server_channel = await server.channel()
+    client_channel = await client.channel()
+    requests = common.queue_name(CLIENT, "rpc_latency", "requests")
+    replies = common.queue_name(CLIENT, "rpc_latency", "replies")
+    await server_channel.queue_declare(requests, exclusive=True)
+    await client_channel.queue_declare(replies, exclusive=True)
+    payload = common.body(size)
+    loop = asyncio.get_running_loop()
+    waiting: dict[str, asyncio.Future[bytes]] = {}
+
+    async def on_request(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
+        await channel.publish(
+            body, "", properties.reply_to, properties={"correlation_id": properties.correlation_id}
+        )
+
+    async def on_reply(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
+        future = waiting.pop(properties.correlation_id, None)
+        if future is not None:
+            future.set_result(body)
+
+    try:
+        server_consumer = await server_channel.basic_consume(
+            on_request, queue_name=requests, no_ack=True
+        )
+        client_consumer = await client_channel.basic_consume(
+            on_reply, queue_name=replies, no_ack=True
+        )
+        latencies = []
+        total = 0.0
+        common.section_start()
+        for i in range(common.RPC_WARMUP + n):
+            correlation_id = str(i)
+            future = waiting[correlation_id] = loop.create_future()
+            started = time.perf_counter()
+            await client_channel.publish(
+                payload,
+                "",
+                requests,
+                properties={"reply_to": replies, "correlation_id": correlation_id},
+            )
+            await future
+            elapsed = time.perf_counter() - started
+            if i >= common.RPC_WARMUP:
+                latencies.append(elapsed)
+                total += elapsed
+        common.section_end()
+        await client_channel.basic_cancel(client_consumer["consumer_tag"])
+        await server_channel.basic_cancel(server_consumer["consumer_tag"])
+        return total, latencies
+    finally:
+        await client_channel.queue_delete(replies)
+        await server_channel.queue_delete(requests)
+        await disconnect(client_transport, client)
+        await disconnect(server_transport, server)
+
+
+async def large(n: int, size: int) -> float:
+    consumer_transport, consumer = await connect()
+    publisher_transport, publisher = await connect()
+    consumer_channel = await consumer.channel()
+    publisher_channel = await publisher.channel()
+    queue = common.queue_name(CLIENT, "large")
+    await consumer_channel.queue_declare(queue, exclusive=True)
+    await consumer_channel.basic_qos(prefetch_count=common.LARGE_PREFETCH)
+    payload = common.body(size)
+    done = asyncio.get_running_loop().create_future()
+    received = 0
+
+    async def on_message(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
+        nonlocal received
+        if len(body) != size:
+            raise RuntimeError(f"got {len(body)} bytes, expected {size}")
+        await channel.basic_client_ack(envelope.delivery_tag)
+        received += 1
+        if received == n:
+            done.set_result(None)
+
+    try:
+        consuming = await consumer_channel.basic_consume(on_message, queue_name=queue)
+        common.section_start()
+        started = time.perf_counter()
+        for _ in range(n):
+            await publisher_channel.publish(payload, "", queue)
+        await done
+        seconds = time.perf_counter() - started
+        common.section_end()
+        await consumer_channel.basic_cancel(consuming["consumer_tag"])
+        return seconds
+    finally:
+        await consumer_channel.queue_delete(queue)
+        await disconnect(publisher_transport, publisher)
+        await disconnect(consumer_transport, consumer)
+
+
+WORKLOADS = {
+    "publish": publish,
+    "publish_confirm": publish_confirm,
+    "consume": consume,
+    "rpc_latency": rpc_latency,
+    "large": large,
+}
+
+
+async def run(workload: str, n: int, size: int) -> dict[str, Any]:
+    outcome = await WORKLOADS[workload](n, size)
+    seconds, latencies = outcome if isinstance(outcome, tuple) else (outcome, None)
+    return common.result(
+        CLIENT,
+        workload,
+        n,
+        size,
+        seconds,
+        rabbitmq=SERVER_VERSION,
+        client_version=aioamqp.__version__,
+        latencies=latencies,
+    )
+
+
+def main() -> None:
+    args = common.parse_args(CLIENT)
+    common.emit(asyncio.run(run(args.workload, args.n, args.size)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""aiormq 7.x's workloads, with its documented Connection/Channel API: aiormq.connect,
+connection.channel(publisher_confirms=...), basic_publish, basic_consume with a callback,
+basic_ack, queue_declare/queue_delete.
+
+Runs in aiormq's own venv (.bench-venvs/aiormq, made by `make bench`):
+
+    .bench-venvs/aiormq/bin/python -m bench.client_aiormq --workload publish [--n N] [--size B]
+
+prints one JSON result line (see bench/common.py). Queues are exclusive and deleted at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from importlib.metadata import version
+from typing import Any
+
+import aiormq
+from pamqp.commands import Basic
+
+from . import common
+
+CLIENT = "aiormq"
+SERVER_VERSION = "?"
+
+
+async def connect() -> Any:
+    global SERVER_VERSION
+    connection = await aiormq.connect(common.url())
+    SERVER_VERSION = common.server_version(connection.server_properties)
+    return connection
+
+
+def counter(channel: Any, queue: str):
+    async def count() -> int:
+        reply = await channel.queue_declare(queue, passive=True)
+        return reply.message_count
+
+    return count
+
+
+async def publish(n: int, size: int) -> float:
+    connection = await connect()
+    channel = await connection.channel(publisher_confirms=False)
+    queue = common.queue_name(CLIENT, "publish")
+    await channel.queue_declare(queue, exclusive=True)
+    payload = common.body(size)
+    try:
+        common.section_start()
+        started = time.perf_counter()
+        for _ in range(n):
+            await channel.basic_publish(payload, routing_key=queue)
+        await common.wait_for_count(counter(channel, queue), n)
+        seconds = time.perf_counter() - started
+        common.section_end()
+        return seconds
+    finally:
+        await channel.queue_delete(queue)
+        await connection.close()
+
+
+async def publish_confirm(n: int, size: int) -> float:
+    connection = await connect()
+    channel = await connection.channel(publisher_confirms=True)
+    queue = common.queue_name(CLIENT, "publish_confirm")
+    await channel.queue_declare(queue, exclusive=True)
+    payload = common.body(size)
+    remaining = n
+
+    async def publisher() -> None:
+        # One of INFLIGHT publishers, each awaiting its confirmation before the next.
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            confirmation = await channel.basic_publish(payload, routing_key=queue)
+            if not isinstance(confirmation, Basic.Ack):
+                raise RuntimeError(f"publish not acked: {confirmation!r}")
+
+    try:
+        common.section_start()
+        started = time.perf_counter()
+        await asyncio.gather(*(publisher() for _ in range(min(n, common.INFLIGHT))))
+        seconds = time.perf_counter() - started
+        common.section_end()
+        return seconds
+    finally:
+        await channel.queue_delete(queue)
+        await connection.close()
+
+
+async def consume(n: int, size: int) -> float:
+    connection = await connect()
+    channel = await connection.channel(publisher_confirms=False)
+    queue = common.queue_name(CLIENT, "consume")
+    await channel.queue_declare(queue, exclusive=True)
+    payload = common.body(size)
+    count = counter(channel, queue)
+    try:
+        for _ in range(n):  # prefill, untimed
+            await channel.basic_publish(payload, routing_key=queue)
+        await common.wait_for_count(count, n)
+        await channel.basic_qos(prefetch_count=common.PREFETCH)
+        done = asyncio.get_running_loop().create_future()
+        received = 0
+
+        async def on_message(message: Any) -> None:
+            nonlocal received
+            await message.channel.basic_ack(message.delivery_tag)
+            received += 1
+            if received == n:
+                done.set_result(None)
+
+        common.section_start()
+        started = time.perf_counter()
+        consumer = await channel.basic_consume(queue, on_message)
+        await done
+        await count()  # a round trip: the broker has taken every ack
+        seconds = time.perf_counter() - started
+        common.section_end()
+        await channel.basic_cancel(consumer.consumer_tag)
+        return seconds
+    finally:
+        await channel.queue_delete(queue)
+        await connection.close()
+
+
+async def rpc_latency(n: int, size: int) -> tuple[float, list[float]]:
+    server = await connect()
+    client = await connect()
+    server_channel = await server.channel(publisher_confirms=False)
+    client_channel = await client.channel(publisher_confirms=False)
+    requests = common.queue_name(CLIENT, "rpc_latency", "requests")
+    replies = common.queue_name(CLIENT, "rpc_latency", "replies")
+    await server_channel.queue_declare(requests, exclusive=True)
+    await client_channel.queue_declare(replies, exclusive=True)
+    payload = common.body(size)
+    loop = asyncio.get_running_loop()
+    waiting: dict[str, asyncio.Future[bytes]] = {}
+
+    async def on_request(message: Any) -> None:
+        properties = message.header.properties
+        await message.channel.basic_publish(
+            message.body,
+            routing_key=properties.reply_to,
+            properties=Basic.Properties(correlation_id=properties.correlation_id),
+        )
+
+    async def on_reply(message: Any) -> None:
+        future = waiting.pop(message.header.properties.correlation_id, None)
+        if future is not None:
+            future.set_result(message.body)
+
+    try:
+        server_consumer = await server_channel.basic_consume(requests, on_request, no_ack=True)
+        client_consumer = await client_channel.basic_consume(replies, on_reply, no_ack=True)
+        latencies = []
+        total = 0.0
+        common.section_start()
+        for i in range(common.RPC_WARMUP + n):
+            correlation_id = str(i)
+            future = waiting[correlation_id] = loop.create_future()
+            started = time.perf_counter()
+            await client_channel.basic_publish(
+                payload,
+                routing_key=requests,
+                properties=Basic.Properties(reply_to=replies, correlation_id=correlation_id),
+            )
+            await future
+            elapsed = time.perf_counter() - started
+            if i >= common.RPC_WARMUP:
+                latencies.append(elapsed)
+                total += elapsed
+        common.section_end()
+        await client_channel.basic_cancel(client_consumer.consumer_tag)
+        await server_channel.basic_cancel(server_consumer.consumer_tag)
+        return total, latencies
+    finally:
+        await client_channel.queue_delete(replies)
+        await server_channel.queue_delete(requests)
+        await client.close()
+        await server.close()
+
+
+async def large(n: int, size: int) -> float:
+    consumer = await connect()
+    publisher = await connect()
+    consumer_channel = await consumer.channel(publisher_confirms=False)
+    publisher_channel = await publisher.channel(publisher_confirms=False)
+    queue = common.queue_name(CLIENT, "large")
+    await consumer_channel.queue_declare(queue, exclusive=True)
+    await consumer_channel.basic_qos(prefetch_count=common.LARGE_PREFETCH)
+    payload = common.body(size)
+    done = asyncio.get_running_loop().create_future()
+    received = 0
+
+    async def on_message(message: Any) -> None:
+        nonlocal received
+        if len(message.body) != size:
+            raise RuntimeError(f"got {len(message.body)} bytes, expected {size}")
+        await message.channel.basic_ack(message.delivery_tag)
+        received += 1
+        if received == n:
+            done.set_result(None)
+
+    try:
+        consuming = await consumer_channel.basic_consume(queue, on_message)
+        common.section_start()
+        started = time.perf_counter()
+        for _ in range(n):
+            await publisher_channel.basic_publish(payload, routing_key=queue)
+        await done
+        seconds = time.perf_counter() - started
+        common.section_end()
+        await consumer_channel.basic_cancel(consuming.consumer_tag)
+        return seconds
+    finally:
+        await consumer_channel.queue_delete(queue)
+        await publisher.close()
+        await consumer.close()
+
+
+WORKLOADS = {
+    "publish": publish,
+    "publish_confirm": publish_confirm,
+    "consume": consume,
+    "rpc_latency": rpc_latency,
+    "large": large,
+}
+
+
+async def run(workload: str, n: int, size: int) -> dict[str, Any]:
+    outcome = await WORKLOADS[workload](n, size)
+    seconds, latencies = outcome if isinstance(outcome, tuple) else (outcome, None)
+    return common.result(
+        CLIENT,
+        workload,
+        n,
+        size,
+        seconds,
+        rabbitmq=SERVER_VERSION,
+        client_version=version("aiormq"),
+        latencies=latencies,
+    )
+
+
+def main() -> None:
+    args = common.parse_args(CLIENT)
+    common.emit(asyncio.run(run(args.workload, args.n, args.size)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""What every client's workload script shares: arguments, defaults, timing and the result line.
+
+Standard library only: the aiormq workloads import this from aiormq's own venv, where aioamqp's
+dependencies (none) and dev tools are not installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/"
+MIB = 1024 * 1024
+
+# Workload name -> (default message count, default body size in bytes, quick count).
+WORKLOADS: dict[str, tuple[int, int, int]] = {
+    "publish": (100_000, 64, 10_000),
+    "publish_confirm": (100_000, 64, 10_000),
+    "consume": (100_000, 64, 10_000),
+    "rpc_latency": (5_000, 64, 500),
+    "large": (200, 4 * MIB, 20),
+}
+INFLIGHT = 1_000  # publish_confirm: unconfirmed messages at most
+PREFETCH = 1_000  # consume: basic.qos prefetch_count
+LARGE_PREFETCH = 8  # large: 8 x 4 MiB unacked at most per consumer
+RPC_WARMUP = 100  # rpc_latency: untimed round trips first
+POLL_INTERVAL = 0.001  # s between passive queue.declare polls while waiting for the queue to fill
+
+CLIENTS = ("aioamqp", "aiormq", "wire")
+
+
+def url() -> str:
+    return os.environ.get("AMQP_URL") or DEFAULT_URL
+
+
+def parse_args(client: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=f"one {client} workload run; prints one JSON line")
+    parser.add_argument("--workload", required=True, choices=sorted(WORKLOADS))
+    parser.add_argument("--n", type=int, help="messages (round trips for rpc_latency)")
+    parser.add_argument("--size", type=int, help="body size in bytes")
+    args = parser.parse_args()
+    default_n, default_size, _ = WORKLOADS[args.workload]
+    if args.n is None:
+        args.n = default_n
+    if args.size is None:
+        args.size = default_size
+    return args
+
+
+def queue_name(client: str, workload: str, role: str = "") -> str:
+    suffix = f".{role}" if role else ""
+    return f"bench.{client}.{workload}{suffix}.{uuid.uuid4().hex[:12]}"
+
+
+def body(size: int) -> bytes:
+    return (b"0123456789abcdef" * (size // 16 + 1))[:size]
+
+
+async def wait_for_count(
+    count: Callable[[], Awaitable[int]], expected: int, timeout: float = 600.0
+) -> None:
+    """Poll count() (a passive queue.declare) until it reports expected messages."""
+    deadline = time.perf_counter() + timeout
+    while True:
+        got = await count()
+        if got >= expected:
+            if got > expected:
+                raise RuntimeError(f"queue holds {got} messages, expected {expected}")
+            return
+        if time.perf_counter() > deadline:
+            raise TimeoutError(f"queue holds {got} of {expected} messages after {timeout} s")
+        await asyncio.sleep(POLL_INTERVAL)
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        raise ValueError("no values")
+    rank = max(1, -(-len(sorted_values) * fraction // 1))  # ceil(n * fraction), at least 1
+    return sorted_values[int(rank) - 1]
+
+
+def result(
+    client: str,
+    workload: str,
+    n: int,
+    size: int,
+    seconds: float,
+    *,
+    rabbitmq: str,
+    client_version: str,
+    latencies: list[float] | None = None,
+) -> dict[str, Any]:
+    """The JSON result of one run. latencies (seconds, one per round trip) for rpc_latency."""
+    line: dict[str, Any] = {
+        "client": client,
+        "workload": workload,
+        "n": n,
+        "size": size,
+        "seconds": round(seconds, 6),
+        "msgs_per_s": round(n / seconds, 1),
+    }
+    if workload == "large":
+        line["mb_per_s"] = round(n * size / seconds / 1e6, 2)
+    if latencies is not None:
+        ordered = sorted(latencies)
+        line["p50_us"] = round(percentile(ordered, 0.50) * 1e6, 1)
+        line["p99_us"] = round(percentile(ordered, 0.99) * 1e6, 1)
+        line["mean_us"] = round(sum(ordered) / len(ordered) * 1e6, 1)
+    line.update(
+        python=platform.python_version(),
+        rabbitmq=rabbitmq,
+        client_version=client_version,
+    )
+    return line
+
+
+def emit(line: dict[str, Any]) -> None:
+    """The one line the runner reads from a workload subprocess."""
+    sys.stdout.write(json.dumps(line) + "\n")
+    sys.stdout.flush()
+
+
+def server_version(server_properties: Any) -> str:
+    version = (server_properties or {}).get("version", "?")
+    if isinstance(version, bytes):
+        version = version.decode(errors="replace")
+    return str(version)
+
+
+# Profiling hooks around a workload's timed part, for bench/profile.py: BENCH_PROFILE holds JSON
+# {"tool": "py-spy" | "cprofile", "out": path, "exe": py-spy's path}. Unset: they do nothing.
+_profiling: dict[str, Any] = {}
+
+
+def section_start() -> None:
+    """Called just before a workload's clock starts."""
+    spec = os.environ.get("BENCH_PROFILE")
+    if not spec:
+        return
+    config = json.loads(spec)
+    if config["tool"] == "cprofile":
+        import cProfile
+
+        profiler = cProfile.Profile()
+        _profiling.update(config, profiler=profiler)
+        profiler.enable()
+        return
+    command = [config["exe"], "record", "--pid", str(os.getpid()), "--rate", "1000"]
+    command += ["--format", "raw", "--function", "--idle", "--nonblocking", "-o", config["out"]]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(1.0)  # attaching takes a moment, and py-spy says nothing when it is done
+    if process.poll() is not None:
+        raise RuntimeError(f"py-spy exited at once ({process.returncode})")
+    _profiling.update(config, process=process)
+
+
+def section_end() -> None:
+    """Called just after a workload's clock stops."""
+    if "profiler" in _profiling:
+        profiler = _profiling.pop("profiler")
+        profiler.disable()
+        profiler.dump_stats(_profiling["out"])
+    elif "process" in _profiling:
+        process = _profiling.pop("process")
+        process.send_signal(signal.SIGINT)
+        process.wait()

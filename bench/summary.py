@@ -1,0 +1,150 @@
+"""Summarise result lines: median and min–max per (workload, client), ratios, targets.
+
+Standard library only (the report runs it from the bench venv). The table is Markdown, which
+reads well in a terminal too.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+WORKLOAD_ORDER = ("publish", "publish_confirm", "consume", "rpc_latency", "large")
+CLIENT_ORDER = ("aioamqp", "aiormq", "wire")
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str  # field of a result line
+    label: str
+    unit: str
+    higher_is_better: bool
+    # targets for this client, as median ratios: (vs wire, vs aiormq); None where there is none.
+    # Throughput: ratio >= target. Latency: ratio <= target.
+    targets: tuple[float | None, float | None] = (None, None)
+
+
+METRICS: dict[str, list[Metric]] = {
+    "publish": [Metric("msgs_per_s", "throughput", "msg/s", True, (0.60, 4.0))],
+    "publish_confirm": [Metric("msgs_per_s", "throughput", "msg/s", True, (0.50, 6.0))],
+    "consume": [Metric("msgs_per_s", "throughput", "msg/s", True, (0.70, 4.0))],
+    "rpc_latency": [
+        Metric("p50_us", "p50 latency", "µs", False, (1.20, 0.6)),
+        Metric("p99_us", "p99 latency", "µs", False),
+    ],
+    "large": [Metric("mb_per_s", "throughput", "MB/s", True, (0.90, 2.0))],
+}
+
+
+def load(paths: list[Path]) -> list[dict[str, Any]]:
+    """Successful run lines from JSONL files (lines with an "error" are skipped)."""
+    lines = []
+    for path in paths:
+        for text in path.read_text().splitlines():
+            if text.strip():
+                line = json.loads(text)
+                if "error" not in line:
+                    lines.append(line)
+    return lines
+
+
+@dataclass
+class Stats:
+    median: float
+    low: float
+    high: float
+    runs: int
+
+
+def stats(lines: list[dict[str, Any]]) -> dict[tuple[str, str, str], Stats]:
+    """(workload, client, metric key) -> Stats over the runs."""
+    values: dict[tuple[str, str, str], list[float]] = {}
+    for line in lines:
+        for metric in METRICS.get(line["workload"], []):
+            if metric.key in line:
+                key = (line["workload"], line["client"], metric.key)
+                values.setdefault(key, []).append(float(line[metric.key]))
+    return {key: Stats(statistics.median(v), min(v), max(v), len(v)) for key, v in values.items()}
+
+
+def ratio(table: dict[tuple[str, str, str], Stats], workload: str, key: str, other: str):
+    ours = table.get((workload, "aioamqp", key))
+    theirs = table.get((workload, other, key))
+    if ours is None or theirs is None or theirs.median == 0:
+        return None
+    return ours.median / theirs.median
+
+
+def _number(value: float) -> str:
+    if value >= 100:
+        return f"{value:,.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _cell(s: Stats | None) -> str:
+    if s is None:
+        return "–"
+    return f"{_number(s.median)} ({_number(s.low)}–{_number(s.high)})"
+
+
+def _ratio_cell(value: float | None, target: float | None, higher_is_better: bool) -> str:
+    if value is None:
+        return "–"
+    text = f"{value:.2f}"
+    if target is None:
+        return text
+    met = value >= target if higher_is_better else value <= target
+    sign = "≥" if higher_is_better else "≤"
+    return f"{text} ({sign}{target:g} {'met' if met else 'missed'})"
+
+
+def sizes(lines: list[dict[str, Any]]) -> dict[str, str]:
+    """workload -> 'n × size' as run (the first line's)."""
+    out: dict[str, str] = {}
+    for line in lines:
+        if line["workload"] not in out:
+            size = line["size"]
+            size_text = f"{size // 1048576} MiB" if size >= 1048576 else f"{size} B"
+            what = "round trips" if line["workload"] == "rpc_latency" else "msgs"
+            out[line["workload"]] = f"{line['n']:,} {what} × {size_text}"
+    return out
+
+
+def table(lines: list[dict[str, Any]]) -> str:
+    """The Markdown summary: one row per workload metric, medians with min–max, ratios."""
+    data = stats(lines)
+    run_sizes = sizes(lines)
+    header = (
+        "| workload | metric | aioamqp | aiormq | wire ceiling "
+        "| aioamqp / wire (target) | aioamqp / aiormq (target) |"
+    )
+    rows = [header, "|" + "---|" * 7]
+    for workload in WORKLOAD_ORDER:
+        if workload not in run_sizes:
+            continue
+        for metric in METRICS[workload]:
+            cells = [_cell(data.get((workload, client, metric.key))) for client in CLIENT_ORDER]
+            ratios = [
+                _ratio_cell(
+                    ratio(data, workload, metric.key, other), target, metric.higher_is_better
+                )
+                for other, target in zip(("wire", "aiormq"), metric.targets)
+            ]
+            name = f"{workload} ({run_sizes[workload]})"
+            label = f"{metric.label}, {metric.unit}" + ("" if metric.higher_is_better else " ↓")
+            rows.append(f"| {name} | {label} | " + " | ".join(cells + ratios) + " |")
+    return "\n".join(rows)
+
+
+def runs_note(lines: list[dict[str, Any]]) -> str:
+    counts = sorted({s.runs for s in stats(lines).values()})
+    runs = "/".join(str(c) for c in counts) or "0"
+    return (
+        f"Median of {runs} runs per cell, (min–max) after it. ↓: lower is better. Ratios are of "
+        "medians; a ratio's target is met when it is on the target's side."
+    )
