@@ -21,7 +21,7 @@ from ._generated.channel_methods import ChannelMethods
 from ._generated.properties import BasicProperties, decode_basic_properties
 from ._generated.properties import encode_basic_properties
 from .envelope import Envelope, ReturnEnvelope
-from .frames import method_frame, publish_frames
+from .frames import method_frame, publish_frame_parts, publish_frames
 
 if TYPE_CHECKING:
     from .protocol import AmqpProtocol
@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 Callback = Callable[..., Any]
 _BODY_SIZE = struct.Struct(">Q")
+_LARGE_BODY = 65536  # bodies this large are written in pieces
 
 
 async def _call(callback: Callback, *args: Any) -> None:
@@ -114,7 +115,7 @@ class Channel(ChannelMethods):
         self._content_method: m.Method | None = None
         self._content_properties: BasicProperties | None = None
         self._content_size = 0
-        self._content_parts: list[bytes] = []
+        self._content_parts: list[bytes | memoryview] = []
         self._content_received = 0
 
     def __repr__(self) -> str:
@@ -181,7 +182,7 @@ class Channel(ChannelMethods):
         else:
             self._resolve(method, method)
 
-    def _on_header(self, payload: bytes) -> None:
+    def _on_header(self, payload: bytes | memoryview) -> None:
         if self._content_method is None or self._content_properties is not None:
             raise exceptions.UnexpectedFrame(f"content header on channel {self.channel_id}")
         (self._content_size,) = _BODY_SIZE.unpack_from(payload, 4)
@@ -191,12 +192,12 @@ class Channel(ChannelMethods):
         if self._content_size == 0:
             self._content_complete(b"")
 
-    def _on_body(self, payload: bytes) -> None:
+    def _on_body(self, payload: bytes | memoryview) -> None:
         if self._content_properties is None:
             raise exceptions.UnexpectedFrame(f"content body on channel {self.channel_id}")
         received = self._content_received + len(payload)
         if received == self._content_size and not self._content_parts:
-            self._content_complete(payload)
+            self._content_complete(bytes(payload) if type(payload) is memoryview else payload)
             return
         if received > self._content_size:
             raise exceptions.UnexpectedFrame(f"content body too long on channel {self.channel_id}")
@@ -435,16 +436,22 @@ class Channel(ChannelMethods):
             raise exceptions.FrameTooLarge(
                 f"message properties need a {len(header) + 20}-byte frame; frame_max is {frame_max}"
             )
-        data = publish_frames(self.channel_id, method, header, payload, frame_max)
+        data: Any
+        if len(payload) < _LARGE_BODY:
+            data = publish_frames(self.channel_id, method, header, payload, frame_max)
+            write: Callable[[Any], None] = self.protocol._write
+        else:  # written in pieces, never copied into one buffer
+            data = publish_frame_parts(self.channel_id, method, header, payload, frame_max)
+            write = self.protocol._write_parts
         if not self.publisher_confirms:
-            self.protocol._write(data)
+            write(data)
             return
         self._delivery_tag += 1
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._unconfirmed[self._delivery_tag] = future
         if mandatory:
             self._mandatory[self._delivery_tag] = (exchange_name, routing_key)
-        self.protocol._write(data)
+        write(data)
         await future
 
     basic_publish = publish

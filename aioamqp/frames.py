@@ -15,6 +15,7 @@ HEARTBEAT_FRAME = b"\x08\x00\x00\x00\x00\x00\x00\xce"
 _METHOD, _HEADER, _BODY = 1, 2, 3
 _FRAME_END = 0xCE
 _FRAME_END_OCTET = b"\xce"
+_VIEW_SIZE = 65536  # payloads this large come out of the parser as views, not copies
 _FRAME_START = struct.Struct(">BHI")  # type, channel, payload size
 _HEADER_FRAME_START = struct.Struct(">BHIHHQ")  # ... then class id, weight, body size
 # A frame-end octet, then the start of the next frame.
@@ -49,8 +50,9 @@ class FrameParser:
         # size + _FRAME_OVERHEAD > frame_max as one comparison; a size never exceeds 2**32 - 1
         self._max_size = frame_max - _FRAME_OVERHEAD if frame_max else 0xFFFFFFFF
 
-    def feed(self, data: bytes) -> list[tuple[int, int, bytes]]:
-        """Every frame completed by data, as (frame_type, channel_id, payload)."""
+    def feed(self, data: bytes) -> list[tuple[int, int, bytes | memoryview]]:
+        """Every frame completed by data, as (frame_type, channel_id, payload); a payload of
+        64 KiB or more is a memoryview into the data."""
         pending = self._pending
         if pending:
             pending.append(data)
@@ -59,7 +61,7 @@ class FrameParser:
                 return []
             data = b"".join(pending)
 
-        frames = []
+        frames: list[tuple[int, int, bytes | memoryview]] = []
         max_size = self._max_size
         available = len(data)
         offset = 0
@@ -76,7 +78,10 @@ class FrameParser:
                 break
             if data[end] != 0xCE:  # _FRAME_END
                 raise FrameError(f"frame-end octet is {data[end]:#04x}, not 0xce")
-            frames.append((frame_type, channel_id, data[start:end]))
+            if size < _VIEW_SIZE:
+                frames.append((frame_type, channel_id, data[start:end]))
+            else:  # a large body frame: a view, copied once when the body is joined
+                frames.append((frame_type, channel_id, memoryview(data)[start:end]))
             offset = end + 1
         else:
             if offset == available:  # the read ended with a frame, the usual case
@@ -139,6 +144,27 @@ def publish_frames(
                 _FRAME_END_OCTET,
             )
         )
+    return b"".join(
+        publish_frame_parts(channel_id, method_payload, properties_payload, body, frame_max)
+    )
+
+
+def publish_frame_parts(
+    channel_id: int, method_payload: bytes, properties_payload: bytes, body: bytes, frame_max: int
+) -> list[bytes | memoryview]:
+    """The pieces of publish_frames, the body as views into it: a large message goes to the
+    socket without being copied into one buffer first."""
+    body_size = len(body)
+    header_start = _END_HEADER_FRAME_START.pack(
+        _FRAME_END,
+        _HEADER,
+        channel_id,
+        _CONTENT_HEADER_SIZE + len(properties_payload),
+        (method_payload[0] << 8) | method_payload[1],
+        0,
+        body_size,
+    )
+    chunk_size = frame_max - _FRAME_OVERHEAD if frame_max else body_size
     parts: list[bytes | memoryview] = [
         _FRAME_START.pack(_METHOD, channel_id, len(method_payload)),
         method_payload,
@@ -146,13 +172,13 @@ def publish_frames(
         properties_payload,
     ]
     if body_size:
-        view = memoryview(body)  # slices without copying; the final join copies once
+        view = memoryview(body)  # slices without copying
         pack_start = _END_FRAME_START.pack
         for start in range(0, body_size, chunk_size):
             chunk = view[start : start + chunk_size]
             parts += (pack_start(_FRAME_END, _BODY, channel_id, len(chunk)), chunk)
     parts.append(_FRAME_END_OCTET)
-    return b"".join(parts)
+    return parts
 
 
 def _body_frame_parts(channel_id: int, body: bytes, frame_max: int) -> list[bytes | memoryview]:

@@ -42,6 +42,7 @@ CAPABILITIES = {
 }
 _HANDSHAKE_FRAME_MAX = 131072  # before tuning, accept frames up to RabbitMQ's default size
 _METHOD_INDEX = struct.Struct(">I")
+_WRITE_BUFFER_HIGH = 4 << 20
 _FLUSH_SIZE = 65536  # queued outgoing bytes that are written without waiting for the loop turn
 
 
@@ -109,6 +110,9 @@ class AmqpProtocol(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
         self._loop = asyncio.get_running_loop()
+        # Publishers wait above the high-water mark; the default (64 KiB) would stall the socket
+        # between large messages.
+        transport.set_write_buffer_limits(high=_WRITE_BUFFER_HIGH)  # type: ignore[attr-defined]
         self._opened = self._loop.create_future()
         transport.write(PROTOCOL_HEADER)  # type: ignore[attr-defined]
 
@@ -428,6 +432,17 @@ class AmqpProtocol(asyncio.Protocol):
         if self.state != OPEN:
             raise self._closed_error()
         self._emit(data)
+        self._wrote = True
+
+    def _write_parts(self, parts: list[bytes | memoryview]) -> None:
+        """Write a large message piece by piece, in order, without joining it first."""
+        if self.state != OPEN:
+            raise self._closed_error()
+        self._flush()
+        assert self._transport is not None
+        if not self._transport.is_closing():
+            for part in parts:
+                self._transport.write(part)
         self._wrote = True
 
     def _emit(self, data: bytes) -> None:
