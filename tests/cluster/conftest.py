@@ -9,7 +9,6 @@ does not start three more brokers. The first test that needs the cluster starts 
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import inspect
 import logging
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import aioamqp
+from support import ErrorRecords, with_deadline
 
 HOST = "127.0.0.1"
 PORTS = (5682, 5683, 5684)  # node 1, 2, 3
@@ -47,20 +47,6 @@ def _in_cluster_dir(item) -> bool:
     return _HERE in Path(str(item.path)).resolve().parents
 
 
-def _with_deadline(func, seconds: float):
-    @functools.wraps(func)
-    async def run(*args, **kwargs):
-        try:
-            async with asyncio.timeout(seconds) as deadline:
-                return await func(*args, **kwargs)
-        except TimeoutError:
-            if deadline.expired():
-                pytest.fail(f"test did not finish within its {seconds} s deadline", pytrace=False)
-            raise
-
-    return run
-
-
 def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="cluster tests run with AIOAMQP_CLUSTER=1 (make test-cluster)")
     for item in items:
@@ -73,20 +59,10 @@ def pytest_collection_modifyitems(config, items):
         func = getattr(item, "obj", None)
         if inspect.iscoroutinefunction(func):
             marker = item.get_closest_marker("timeout")
-            item.obj = _with_deadline(func, marker.args[0] if marker else DEFAULT_DEADLINE)
+            item.obj = with_deadline(func, marker.args[0] if marker else DEFAULT_DEADLINE)
 
 
-class _ErrorRecords(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-_asyncio_errors = _ErrorRecords()
-logging.getLogger("asyncio").addHandler(_asyncio_errors)
+_asyncio_errors = ErrorRecords()
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +83,7 @@ async def _clean_finish():
         await asyncio.sleep(0.01)
     assert not leftover, f"tasks still running after the test and its fixtures: {leftover}"
     gc.collect()  # "Task was destroyed but it is pending" and the like are logged now
-    records, _asyncio_errors.records = _asyncio_errors.records[:], []
+    records = _asyncio_errors.take()
     formatter = logging.Formatter("%(name)s %(levelname)s: %(message)s")
     text = "\n".join(formatter.format(record) for record in records)
     assert not records, f"asyncio logged {len(records)} error(s):\n{text}"

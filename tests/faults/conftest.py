@@ -13,7 +13,6 @@ For every test in this directory:
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import inspect
 import logging
@@ -21,6 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import with_deadline
 from fake_broker import FakeBroker
 
 DEADLINE = 15.0  # seconds per test unless @pytest.mark.deadline(n)
@@ -37,20 +37,6 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "deadline(seconds): hard time bound of a fault test")
 
 
-def _with_deadline(func, seconds: float):
-    @functools.wraps(func)
-    async def run(*args, **kwargs):
-        try:
-            async with asyncio.timeout(seconds) as deadline:
-                return await func(*args, **kwargs)
-        except TimeoutError:
-            if deadline.expired():
-                pytest.fail(f"scenario did not finish within its {seconds} s deadline")
-            raise
-
-    return run
-
-
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if _HERE not in Path(str(item.path)).resolve().parents:
@@ -58,7 +44,7 @@ def pytest_collection_modifyitems(config, items):
         func = getattr(item, "obj", None)
         if inspect.iscoroutinefunction(func):
             marker = item.get_closest_marker("deadline")
-            item.obj = _with_deadline(func, marker.args[0] if marker else DEADLINE)
+            item.obj = with_deadline(func, marker.args[0] if marker else DEADLINE, "scenario")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import functools
 import gc
 import inspect
 import json
@@ -36,6 +35,7 @@ from typing import Any
 import pytest
 
 import aioamqp
+from support import ErrorRecords, with_deadline
 
 AMQP_URL = os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 MANAGEMENT_URL = os.environ.get("RABBITMQ_MANAGEMENT_URL", "http://127.0.0.1:15672/api")
@@ -59,20 +59,6 @@ def _is_integration(item) -> bool:
     return _HERE in Path(str(item.path)).resolve().parents
 
 
-def _with_deadline(func, seconds: float):
-    @functools.wraps(func)
-    async def run(*args, **kwargs):
-        try:
-            async with asyncio.timeout(seconds) as deadline:
-                return await func(*args, **kwargs)
-        except TimeoutError:
-            if deadline.expired():
-                pytest.fail(f"test did not finish within its {seconds} s deadline", pytrace=False)
-            raise
-
-    return run
-
-
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if not _is_integration(item):
@@ -81,20 +67,10 @@ def pytest_collection_modifyitems(config, items):
         func = getattr(item, "obj", None)
         if inspect.iscoroutinefunction(func):
             marker = item.get_closest_marker("timeout")
-            item.obj = _with_deadline(func, marker.args[0] if marker else DEFAULT_DEADLINE)
+            item.obj = with_deadline(func, marker.args[0] if marker else DEFAULT_DEADLINE)
 
 
-class _ErrorRecords(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
-_asyncio_errors = _ErrorRecords()
-logging.getLogger("asyncio").addHandler(_asyncio_errors)
+_asyncio_errors = ErrorRecords()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -110,7 +86,7 @@ def pytest_runtest_teardown(item, nextitem):
     result = yield
     if _is_integration(item):
         gc.collect()  # makes "Task was destroyed" / "never retrieved" reports happen now
-        records, _asyncio_errors.records = _asyncio_errors.records[:], []
+        records = _asyncio_errors.take()
         if records:
             formatter = logging.Formatter("%(name)s %(levelname)s: %(message)s")
             text = "\n".join(formatter.format(record) for record in records)
