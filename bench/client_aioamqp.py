@@ -234,25 +234,5 @@ WORKLOADS = {
 }
 
 
-async def run(workload: str, n: int, size: int) -> dict[str, Any]:
-    outcome = await WORKLOADS[workload](n, size)
-    seconds, latencies = outcome if isinstance(outcome, tuple) else (outcome, None)
-    return common.result(
-        CLIENT,
-        workload,
-        n,
-        size,
-        seconds,
-        rabbitmq=SERVER_VERSION,
-        client_version=aioamqp.__version__,
-        latencies=latencies,
-    )
-
-
-def main() -> None:
-    args = common.parse_args(CLIENT)
-    common.emit(asyncio.run(run(args.workload, args.n, args.size)))
-
-
 if __name__ == "__main__":
-    main()
+    common.run_client(CLIENT, WORKLOADS, lambda: SERVER_VERSION, lambda: aioamqp.__version__)

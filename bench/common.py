@@ -175,3 +175,32 @@ def section_end() -> None:
         process = _profiling.pop("process")
         process.send_signal(signal.SIGINT)
         process.wait()
+
+
+def run_client(
+    client: str,
+    workloads: dict[str, Callable[[int, int], Awaitable[Any]]],
+    server_version: Callable[[], str],
+    client_version: Callable[[], str],
+) -> None:
+    """A client script's main: run the workload named on the command line, print its result.
+
+    A workload returns its seconds, or (seconds, latencies) for rpc_latency.
+    """
+    args = parse_args(client)
+
+    async def run() -> dict[str, Any]:
+        outcome = await workloads[args.workload](args.n, args.size)
+        seconds, latencies = outcome if isinstance(outcome, tuple) else (outcome, None)
+        return result(
+            client,
+            args.workload,
+            args.n,
+            args.size,
+            seconds,
+            rabbitmq=server_version(),
+            client_version=client_version(),
+            latencies=latencies,
+        )
+
+    emit(asyncio.run(run()))
