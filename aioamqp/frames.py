@@ -36,7 +36,7 @@ class FrameParser:
 
     def __init__(self, frame_max: int) -> None:
         self.frame_max = frame_max  # whole frame size limit, 0 for none; may change after tuning
-        self._pending: list[bytes] = []
+        self._pending: list[bytes | memoryview] = []
         self._pending_size = 0
         self._needed = _START_SIZE  # pending bytes required before parsing can progress
 
@@ -91,7 +91,13 @@ class FrameParser:
                 return frames
             needed = _START_SIZE
 
-        self._pending = [data[offset:] if offset else data]
+        if not offset:
+            tail: bytes | memoryview = data
+        elif available - offset < _VIEW_SIZE:
+            tail = data[offset:]
+        else:  # the start of a large frame: kept as a view, copied once when it is complete
+            tail = memoryview(data)[offset:]
+        self._pending = [tail]
         self._pending_size = available - offset
         self._needed = needed
         return frames
