@@ -8,7 +8,6 @@ user code), publisher confirms, returns, basic_get and the channel's own open/cl
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import struct
 import uuid
@@ -20,6 +19,7 @@ from ._generated import methods as m
 from ._generated.channel_methods import ChannelMethods
 from ._generated.properties import BasicProperties, decode_basic_properties
 from ._generated.properties import encode_basic_properties
+from .consumer import Callback, Consumer, call_either
 from .envelope import Envelope, ReturnEnvelope
 from .frames import method_frame, publish_frame_parts, publish_frames
 
@@ -28,58 +28,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-Callback = Callable[..., Any]
 _BODY_SIZE = struct.Struct(">Q")
 _LARGE_BODY = 65536  # bodies this large are written in pieces
-
-
-async def _call(callback: Callback, *args: Any) -> None:
-    """Call a plain function or a coroutine function alike."""
-    result = callback(*args)
-    if inspect.isawaitable(result):
-        await result
-
-
-class _Consumer:
-    """Runs one callback over its messages in arrival order, on a task of its own."""
-
-    def __init__(self, channel: Channel, tag: str, callback: Callback) -> None:
-        self.channel = channel
-        self.tag = tag
-        self.callback = callback
-        self.items: deque[tuple[Any, ...]] = deque()
-        self.waiter: asyncio.Future[None] | None = None
-        self.stopped = False
-        self.task = asyncio.get_running_loop().create_task(self._run())
-
-    def push(self, item: tuple[Any, ...]) -> None:
-        self.items.append(item)
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result(None)
-
-    def stop(self, interrupt: bool = False) -> None:
-        """Drop the queued messages (unacked, so the broker redelivers them). The callback in
-        hand finishes, unless interrupt is set: then it is cancelled (the channel is gone)."""
-        self.stopped = True
-        self.items.clear()
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result(None)
-        elif interrupt and self.task is not asyncio.current_task():
-            self.task.cancel()
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while not self.stopped:
-            while self.items:
-                try:
-                    await _call(self.callback, self.channel, *self.items.popleft())
-                except Exception:
-                    logger.exception("consumer %r callback failed", self.tag)
-            if self.stopped:
-                return
-            self.waiter = loop.create_future()
-            await self.waiter
-            self.waiter = None
 
 
 class Channel(ChannelMethods):
@@ -104,8 +54,8 @@ class Channel(ChannelMethods):
         self._close_exception: Exception | None = None
         # (accepted reply INDEXes, future); replies on a channel arrive in request order
         self._rpcs: deque[tuple[tuple[int, ...], asyncio.Future[Any]]] = deque()
-        self._consumers: dict[str, _Consumer] = {}
-        self._returns: _Consumer | None = None
+        self._consumers: dict[str, Consumer] = {}
+        self._returns: Consumer | None = None
         self._delivery_tag = 0
         self._unconfirmed: dict[int, asyncio.Future[None]] = {}
         # Unconfirmed mandatory publishes, to pair each basic.return with its publish.
@@ -292,7 +242,7 @@ class Channel(ChannelMethods):
 
     async def _call_cancellation(self, callback: Callback, consumer_tag: str) -> None:
         try:
-            await _call(callback, self, consumer_tag)
+            await call_either(callback, self, consumer_tag)
         except Exception:
             logger.exception("cancellation callback for %r failed", consumer_tag)
 
@@ -339,7 +289,7 @@ class Channel(ChannelMethods):
             logger.warning("message returned by the broker and no return_callback: %r", envelope)
             return
         if self._returns is None:
-            self._returns = _Consumer(self, "<returns>", self.return_callback)
+            self._returns = Consumer(self, "<returns>", self.return_callback)
         self._returns.push((body, envelope, properties))
 
     def _pair_return(self, exchange_name: str, routing_key: str) -> None:
@@ -486,7 +436,7 @@ class Channel(ChannelMethods):
         if consumer_tag in self._consumers:
             raise exceptions.DuplicateConsumerTag(consumer_tag)
         # Registered before the request: deliveries can follow consume-ok in the same read.
-        self._consumers[consumer_tag] = _Consumer(self, consumer_tag, callback)
+        self._consumers[consumer_tag] = Consumer(self, consumer_tag, callback)
         self.consumer_callbacks[consumer_tag] = callback
         try:
             await super().basic_consume(
