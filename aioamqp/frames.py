@@ -78,7 +78,7 @@ class FrameParser:
                 break
             if data[end] != 0xCE:  # _FRAME_END
                 raise FrameError(f"frame-end octet is {data[end]:#04x}, not 0xce")
-            if size < _VIEW_SIZE:
+            if size < 65536:  # _VIEW_SIZE
                 frames.append((frame_type, channel_id, data[start:end]))
             else:  # a large body frame: a view, copied once when the body is joined
                 frames.append((frame_type, channel_id, memoryview(data)[start:end]))
