@@ -47,14 +47,11 @@ async def publish(n: int, size: int) -> float:
     await channel.queue_declare(queue, exclusive=True)
     payload = common.body(size)
     try:
-        common.section_start()
-        started = time.perf_counter()
-        for _ in range(n):
-            await channel.basic_publish(payload, routing_key=queue)
-        await common.wait_for_count(counter(channel, queue), n)
-        seconds = time.perf_counter() - started
-        common.section_end()
-        return seconds
+        with common.measured() as clock:
+            for _ in range(n):
+                await channel.basic_publish(payload, routing_key=queue)
+            await common.wait_for_count(counter(channel, queue), n)
+        return clock.seconds
     finally:
         await channel.queue_delete(queue)
         await connection.close()
@@ -78,12 +75,9 @@ async def publish_confirm(n: int, size: int) -> float:
                 raise RuntimeError(f"publish not acked: {confirmation!r}")
 
     try:
-        common.section_start()
-        started = time.perf_counter()
-        await asyncio.gather(*(publisher() for _ in range(min(n, common.INFLIGHT))))
-        seconds = time.perf_counter() - started
-        common.section_end()
-        return seconds
+        with common.measured() as clock:
+            await asyncio.gather(*(publisher() for _ in range(min(n, common.INFLIGHT))))
+        return clock.seconds
     finally:
         await channel.queue_delete(queue)
         await connection.close()
@@ -111,15 +105,12 @@ async def consume(n: int, size: int) -> float:
             if received == n:
                 done.set_result(None)
 
-        common.section_start()
-        started = time.perf_counter()
-        consumer = await channel.basic_consume(queue, on_message)
-        await done
-        await count()  # a round trip: the broker has taken every ack
-        seconds = time.perf_counter() - started
-        common.section_end()
+        with common.measured() as clock:
+            consumer = await channel.basic_consume(queue, on_message)
+            await done
+            await count()  # a round trip: the broker has taken every ack
         await channel.basic_cancel(consumer.consumer_tag)
-        return seconds
+        return clock.seconds
     finally:
         await channel.queue_delete(queue)
         await connection.close()
@@ -205,15 +196,12 @@ async def large(n: int, size: int) -> float:
 
     try:
         consuming = await consumer_channel.basic_consume(queue, on_message)
-        common.section_start()
-        started = time.perf_counter()
-        for _ in range(n):
-            await publisher_channel.basic_publish(payload, routing_key=queue)
-        await done
-        seconds = time.perf_counter() - started
-        common.section_end()
+        with common.measured() as clock:
+            for _ in range(n):
+                await publisher_channel.basic_publish(payload, routing_key=queue)
+            await done
         await consumer_channel.basic_cancel(consuming.consumer_tag)
-        return seconds
+        return clock.seconds
     finally:
         await consumer_channel.queue_delete(queue)
         await publisher.close()

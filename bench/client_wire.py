@@ -258,13 +258,10 @@ async def publish(n: int, size: int) -> float:
     await wire.declare(queue)
     message = wire.message(queue, common.body(size))
     try:
-        common.section_start()
-        started = time.perf_counter()
-        await wire.publish_many(message, n)
-        await common.wait_for_count(lambda: wire.count(queue), n)
-        seconds = time.perf_counter() - started
-        common.section_end()
-        return seconds
+        with common.measured() as clock:
+            await wire.publish_many(message, n)
+            await common.wait_for_count(lambda: wire.count(queue), n)
+        return clock.seconds
     finally:
         await wire.delete(queue)
         await wire.close()
@@ -307,14 +304,11 @@ async def publish_confirm(n: int, size: int) -> float:
 
     wire.on_confirm = on_confirm
     try:
-        common.section_start()
-        started = time.perf_counter()
-        sent = min(n, common.INFLIGHT)
-        wire.transport.write(message * sent)
-        await wire.wait(done)
-        seconds = time.perf_counter() - started
-        common.section_end()
-        return seconds
+        with common.measured() as clock:
+            sent = min(n, common.INFLIGHT)
+            wire.transport.write(message * sent)
+            await wire.wait(done)
+        return clock.seconds
     finally:
         await wire.delete(queue)
         await wire.close()
@@ -340,14 +334,11 @@ async def consume(n: int, size: int) -> float:
                 done.set_result(None)
 
         wire.on_message = on_message
-        common.section_start()
-        started = time.perf_counter()
-        await wire.consume(queue)
-        await wire.wait(done)
-        await wire.count(queue)  # a round trip: the broker has taken every ack
-        seconds = time.perf_counter() - started
-        common.section_end()
-        return seconds
+        with common.measured() as clock:
+            await wire.consume(queue)
+            await wire.wait(done)
+            await wire.count(queue)  # a round trip: the broker has taken every ack
+        return clock.seconds
     finally:
         await wire.delete(queue)
         await wire.close()
@@ -428,14 +419,11 @@ async def large(n: int, size: int) -> float:
     consumer.on_message = on_message
     try:
         await consumer.consume(queue)
-        common.section_start()
-        started = time.perf_counter()
-        for _ in range(n):
-            await publisher.write(message)
-        await consumer.wait(done)
-        seconds = time.perf_counter() - started
-        common.section_end()
-        return seconds
+        with common.measured() as clock:
+            for _ in range(n):
+                await publisher.write(message)
+            await consumer.wait(done)
+        return clock.seconds
     finally:
         await consumer.delete(queue)
         await publisher.close()

@@ -165,6 +165,26 @@ def section_start() -> None:
     _profiling.update(config, process=process)
 
 
+class measured:
+    """The clock of a workload's measured section; profilers attach to the same section.
+
+    with common.measured() as clock:
+        ...
+    return clock.seconds
+    """
+
+    seconds = 0.0
+
+    def __enter__(self) -> "measured":
+        section_start()
+        self._started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.seconds = time.perf_counter() - self._started
+        section_end()
+
+
 def section_end() -> None:
     """Called just after a workload's clock stops."""
     if "profiler" in _profiling:
