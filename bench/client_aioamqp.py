@@ -213,13 +213,7 @@ async def large(n: int, size: int) -> float:
         await disconnect(consumer_transport, consumer)
 
 
-WORKLOADS = {
-    "publish": publish,
-    "publish_confirm": publish_confirm,
-    "consume": consume,
-    "rpc_latency": rpc_latency,
-    "large": large,
-}
+WORKLOADS = {name: globals()[name] for name in common.WORKLOADS}
 
 
 if __name__ == "__main__":

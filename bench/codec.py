@@ -41,6 +41,7 @@ from pamqp import header as pamqp_header  # noqa: E402
 
 from aioamqp._generated.methods import DECODERS, METHODS, BasicDeliver, BasicPublish  # noqa: E402
 from aioamqp._generated.properties import (  # noqa: E402
+    BasicProperties,
     decode_basic_properties,
     encode_basic_properties,
 )
@@ -154,21 +155,8 @@ def _check(condition: bool, what: object) -> None:
         raise Mismatch(what)
 
 
-_PROPERTY_NAMES = (
-    "content_type",
-    "content_encoding",
-    "headers",
-    "delivery_mode",
-    "priority",
-    "correlation_id",
-    "reply_to",
-    "expiration",
-    "message_id",
-    "timestamp",
-    "message_type",
-    "user_id",
-    "app_id",
-)
+# cluster_id left out: pamqp names that slot differently.
+_PROPERTY_NAMES = tuple(name for name in BasicProperties.NAMES if name != "cluster_id")
 
 
 def _properties_values(props: Any) -> dict[str, Any]:

@@ -14,22 +14,6 @@ from aioamqp.properties import Properties
 
 T = 10  # seconds for one broker round trip
 
-PROPERTY_NAMES = (
-    "content_type",
-    "content_encoding",
-    "headers",
-    "delivery_mode",
-    "priority",
-    "correlation_id",
-    "reply_to",
-    "expiration",
-    "message_id",
-    "timestamp",
-    "message_type",
-    "user_id",
-    "app_id",
-    "cluster_id",
-)
 WHEN = datetime(2024, 2, 29, 23, 59, 58, tzinfo=timezone.utc)
 HEADERS = {
     "text": "héllo",
@@ -181,7 +165,7 @@ async def test_no_properties_means_every_property_is_none(channel):
     queue = await _queue(channel)
     await channel.publish(b"bare", "", queue)
     result = await w(channel.basic_get(queue, no_ack=True))
-    for key in PROPERTY_NAMES:
+    for key in Properties.NAMES:
         assert getattr(result["properties"], key) is None, key
 
 
