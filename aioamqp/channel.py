@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import struct
 import uuid
 from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Mapping
@@ -17,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from . import exceptions
 from ._generated import methods as m
 from ._generated.channel_methods import ChannelMethods
-from ._generated.properties import BasicProperties, decode_basic_properties
+from ._generated.properties import BasicProperties, decode_basic_header
 from ._generated.properties import encode_basic_properties
 from .consumer import Callback, Consumer, call_either
 from .envelope import Envelope, ReturnEnvelope
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-_BODY_SIZE = struct.Struct(">Q")
 _LARGE_BODY = 65536  # bodies this large are written in pieces
 
 
@@ -132,26 +130,25 @@ class Channel(ChannelMethods):
         else:
             self._resolve(method, method)
 
-    def _on_header(self, payload: bytes | memoryview) -> None:
+    def _on_header(self, buf: bytes, start: int, end: int) -> None:
         if self._content_method is None or self._content_properties is not None:
             raise exceptions.UnexpectedFrame(f"content header on channel {self.channel_id}")
-        (self._content_size,) = _BODY_SIZE.unpack_from(payload, 4)
-        self._content_properties = decode_basic_properties(payload, 12)
+        self._content_size, self._content_properties = decode_basic_header(buf, start, end)
         self._content_parts = []
         self._content_received = 0
         if self._content_size == 0:
             self._content_complete(b"")
 
-    def _on_body(self, payload: bytes | memoryview) -> None:
+    def _on_body(self, buf: bytes, start: int, end: int) -> None:
         if self._content_properties is None:
             raise exceptions.UnexpectedFrame(f"content body on channel {self.channel_id}")
-        received = self._content_received + len(payload)
+        received = self._content_received + end - start
         if received == self._content_size and not self._content_parts:
-            self._content_complete(bytes(payload) if type(payload) is memoryview else payload)
+            self._content_complete(buf[start:end])  # the whole body in one frame
             return
         if received > self._content_size:
             raise exceptions.UnexpectedFrame(f"content body too long on channel {self.channel_id}")
-        self._content_parts.append(payload)
+        self._content_parts.append(memoryview(buf)[start:end])  # copied once, by the join
         self._content_received = received
         if received == self._content_size:
             self._content_complete(b"".join(self._content_parts))

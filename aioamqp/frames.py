@@ -15,7 +15,7 @@ HEARTBEAT_FRAME = b"\x08\x00\x00\x00\x00\x00\x00\xce"
 _METHOD, _HEADER, _BODY = 1, 2, 3
 _FRAME_END = 0xCE
 _FRAME_END_OCTET = b"\xce"
-_VIEW_SIZE = 65536  # payloads this large come out of the parser as views, not copies
+_VIEW_SIZE = 65536  # an unparsed rest of a read this large waits as a view, not a copy
 _FRAME_START = struct.Struct(">BHI")  # type, channel, payload size
 _HEADER_FRAME_START = struct.Struct(">BHIHHQ")  # ... then class id, weight, body size
 # A frame-end octet, then the start of the next frame.
@@ -50,9 +50,12 @@ class FrameParser:
         # size + _FRAME_OVERHEAD > frame_max as one comparison; a size never exceeds 2**32 - 1
         self._max_size = frame_max - _FRAME_OVERHEAD if frame_max else 0xFFFFFFFF
 
-    def feed(self, data: bytes) -> list[tuple[int, int, bytes | memoryview]]:
-        """Every frame completed by data, as (frame_type, channel_id, payload); a payload of
-        64 KiB or more is a memoryview into the data."""
+    def feed(self, data: bytes) -> list[tuple[int, int, bytes, int, int]]:
+        """Every frame completed by data, as (frame_type, channel_id, buf, start, end).
+
+        The payload is buf[start:end], left in place: decoders read it by offset, and only a
+        body is ever copied out. buf is a bytes object shared by the frames of one read.
+        """
         pending = self._pending
         if pending:
             pending.append(data)
@@ -61,28 +64,27 @@ class FrameParser:
                 return []
             data = b"".join(pending)
 
-        frames: list[tuple[int, int, bytes | memoryview]] = []
+        frames: list[tuple[int, int, bytes, int, int]] = []
         max_size = self._max_size
         available = len(data)
+        last_start = available - 7  # _START_SIZE: the last offset a frame start fits at
         offset = 0
-        while available - offset >= 7:  # _START_SIZE
+        while offset <= last_start:
             frame_type, channel_id, size = _unpack_frame_start(data, offset)
             if size > max_size:
                 raise FrameError(
                     f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {self.frame_max}"
                 )
             start = offset + 7  # _START_SIZE
-            end = start + size
-            if end >= available:
+            offset = start + size  # the frame-end octet
+            if offset >= available:
+                offset = start - 7
                 needed = size + _FRAME_OVERHEAD
                 break
-            if data[end] != 0xCE:  # _FRAME_END
-                raise FrameError(f"frame-end octet is {data[end]:#04x}, not 0xce")
-            if size < 65536:  # _VIEW_SIZE
-                frames.append((frame_type, channel_id, data[start:end]))
-            else:  # a large body frame: a view, copied once when the body is joined
-                frames.append((frame_type, channel_id, memoryview(data)[start:end]))
-            offset = end + 1
+            if data[offset] != 0xCE:  # _FRAME_END
+                raise FrameError(f"frame-end octet is {data[offset]:#04x}, not 0xce")
+            frames.append((frame_type, channel_id, data, start, offset))
+            offset += 1
         else:
             if offset == available:  # the read ended with a frame, the usual case
                 if pending:

@@ -123,15 +123,15 @@ class AmqpProtocol(asyncio.Protocol):
             return
         decoders = m.DECODERS
         try:
-            for frame_type, channel_id, payload in self._parser.feed(data):
+            for frame_type, channel_id, buf, start, end in self._parser.feed(data):
                 if frame_type == FRAME_METHOD:
-                    (index,) = _METHOD_INDEX.unpack_from(payload)
+                    (index,) = _METHOD_INDEX.unpack_from(buf, start)
                     decode = decoders.get(index)
                     if decode is None:
                         raise exceptions.CommandInvalid(
                             f"unknown method {index >> 16}.{index & 0xFFFF}"
                         )
-                    method = decode(payload)
+                    method = decode(buf, start, end)
                     if channel_id == 0:
                         self._on_connection_method(method)
                     else:
@@ -141,11 +141,11 @@ class AmqpProtocol(asyncio.Protocol):
                 elif frame_type == FRAME_BODY:
                     channel = self.channels.get(channel_id)
                     if channel is not None:
-                        channel._on_body(payload)
+                        channel._on_body(buf, start, end)
                 elif frame_type == FRAME_HEADER:
                     channel = self.channels.get(channel_id)
                     if channel is not None:
-                        channel._on_header(payload)
+                        channel._on_header(buf, start, end)
                 elif frame_type != FRAME_HEARTBEAT:
                     raise exceptions.FrameError(f"unknown frame type {frame_type}")
         except exceptions.AmqpProtocolError as exc:

@@ -316,48 +316,56 @@ def _read_long_bytes(buf: Buffer, offset: int) -> tuple[bytes, int]:
 
 
 def read_table(buf: bytes, offset: int, depth: int = 0) -> tuple[dict[str, Any], int]:
-    """The table at offset in buf (bytes), its values at depth; raises _MALFORMED errors too.
+    """The table at offset in buf (bytes) and the offset after it; raises _MALFORMED errors too.
 
     decode_table without its wrapper, for the generated decoders: they already hold bytes and
     turn those errors into AmqpDecodeError themselves.
     """
+    start = offset + 4
+    end = start + _unpack_long(buf, offset)[0]
+    if end > len(buf):  # slices stop at the end of buf: without this, a string could seem whole
+        raise AmqpDecodeError("field table runs past the end of the data")
+    return read_table_entries(buf, start, end, depth), end
+
+
+def read_table_entries(buf: bytes, offset: int, end: int, depth: int = 0) -> dict[str, Any]:
+    """The entries of a table from offset to end, its values at depth.
+
+    The generated decoders read a table's length themselves and call this directly: the
+    content-header properties pass through here on every delivery. They check afterwards that
+    the table ended inside their frame, as read_table checks it ends inside buf.
+    """
     unpack_long = _unpack_long  # locals: this loop is the hot path of every delivery's headers
     fixed_width = _FIXED_WIDTH_BY_LETTER
-    end = offset + 4 + unpack_long(buf, offset)[0]
-    if end > len(buf):
-        raise AmqpDecodeError("field table runs past the end of the data")
-    offset += 4
-    table = {}
+    table: dict[str, Any] = {}
     # Strings and fixed-width values, the usual headers, are read inline.
-    # A value running past the table's end is caught by the check after the loop.
     while offset < end:
-        key_end = offset + 1 + buf[offset]
-        key = buf[offset + 1 : key_end].decode()
-        letter = buf[key_end]
-        offset = key_end + 1
+        start = offset + 1
+        offset = start + buf[offset]
+        key = buf[start:offset].decode()
+        letter = buf[offset]
         if letter == 83:  # S
-            start = offset + 4
-            offset = start + unpack_long(buf, offset)[0]
+            start = offset + 5
+            offset = start + unpack_long(buf, offset + 1)[0]
             raw = buf[start:offset]
             try:
-                value: Any = raw.decode()
+                table[key] = raw.decode()
             except UnicodeDecodeError:
-                value = raw  # brokers and other clients put binary data here too
+                table[key] = raw  # brokers and other clients put binary data here too
+            continue
+        fixed = fixed_width[letter]
+        if fixed is not None:
+            unpack_from, size = fixed
+            (table[key],) = unpack_from(buf, offset + 1)
+            offset += 1 + size
         else:
-            fixed = fixed_width[letter]
-            if fixed is not None:
-                unpack_from, size = fixed
-                value = unpack_from(buf, offset)[0]
-                offset += size
-            else:
-                decoder = _FIELD_DECODERS.get(letter)
-                if decoder is None:
-                    raise AmqpDecodeError(f"unknown field type {bytes([letter])!r}")
-                value, offset = decoder(buf, offset, depth)
-        table[key] = value
+            decoder = _FIELD_DECODERS.get(letter)
+            if decoder is None:
+                raise AmqpDecodeError(f"unknown field type {bytes([letter])!r}")
+            table[key], offset = decoder(buf, offset + 1, depth)
     if offset != end:
         raise AmqpDecodeError("field table entries run past the table's length")
-    return table, end
+    return table
 
 
 def _decode_array(buf: bytes, offset: int, depth: int) -> tuple[list[Any], int]:

@@ -29,7 +29,7 @@ from urllib.parse import unquote, urlsplit
 
 from aioamqp import __version__ as aioamqp_version
 from aioamqp._generated import methods as m
-from aioamqp._generated.properties import decode_basic_properties, encode_basic_properties
+from aioamqp._generated.properties import decode_basic_header, encode_basic_properties
 from aioamqp.frames import PROTOCOL_HEADER, FrameParser, method_frame, publish_frames
 
 from . import common
@@ -88,7 +88,8 @@ class Wire(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         try:
-            for frame_type, _channel, payload in self.parser.feed(data):
+            for frame_type, _channel, buf, start, end in self.parser.feed(data):
+                payload = buf[start:end]
                 if frame_type == 1:
                     (index,) = _INDEX.unpack_from(payload)
                     if index == _DELIVER:  # consumer tag (shortstr), then the delivery tag
@@ -356,13 +357,13 @@ async def rpc_latency(n: int, size: int) -> tuple[float, list[float]]:
     waiting: dict[str, asyncio.Future[bytes]] = {}
 
     def on_request(tag: int, header: bytes, body: bytes | None) -> None:
-        properties = decode_basic_properties(header, 12)
+        _, properties = decode_basic_header(header)
         server.transport.write(
             server.message(properties.reply_to, body, {"correlation_id": properties.correlation_id})
         )
 
     def on_reply(tag: int, header: bytes, body: bytes | None) -> None:
-        future = waiting.pop(decode_basic_properties(header, 12).correlation_id, None)
+        future = waiting.pop(decode_basic_header(header)[1].correlation_id, None)
         if future is not None:
             future.set_result(body)
 

@@ -42,7 +42,7 @@ from pamqp import header as pamqp_header  # noqa: E402
 from aioamqp._generated.methods import DECODERS, METHODS, BasicDeliver, BasicPublish  # noqa: E402
 from aioamqp._generated.properties import (  # noqa: E402
     BasicProperties,
-    decode_basic_properties,
+    decode_basic_header,
     encode_basic_properties,
 )
 from aioamqp.frames import FrameParser, publish_frames  # noqa: E402
@@ -60,7 +60,6 @@ HEADERS = {"x-trace": "abc123", "x-retry": 3}
 BODY = bytes(range(64))
 
 _METHOD_INDEX = struct.Struct(">I")  # as aioamqp.protocol reads a method frame's index
-_BODY_SIZE = struct.Struct(">Q")  # as aioamqp.channel reads a content header's body size
 
 
 # The operations. Each builds what a caller would build per message (arguments, properties).
@@ -89,14 +88,14 @@ def make_aioamqp_decode_deliver(data: bytes) -> Callable[[], tuple[Any, Any, byt
     parser = FrameParser(FRAME_MAX)  # one per connection, as in aioamqp.protocol
     decoders = DECODERS  # as the client's frame reader does
     unpack_index = _METHOD_INDEX.unpack_from
-    unpack_size = _BODY_SIZE.unpack_from
 
     def decode_deliver() -> tuple[Any, Any, bytes]:
-        (_, _, method_payload), (_, _, header_payload), (_, _, body) = parser.feed(data)
-        method = decoders[unpack_index(method_payload)[0]](method_payload)
-        (body_size,) = unpack_size(header_payload, 4)
-        properties = decode_basic_properties(header_payload, 12)
-        return method, properties, body
+        (_, _, buf, start, end), (_, _, hbuf, hstart, hend), (_, _, bbuf, bstart, bend) = (
+            parser.feed(data)
+        )
+        method = decoders[unpack_index(buf, start)[0]](buf, start, end)
+        body_size, properties = decode_basic_header(hbuf, hstart, hend)
+        return method, properties, bbuf[bstart:bend]
 
     return decode_deliver
 
@@ -187,17 +186,18 @@ def _pamqp_message(data: bytes) -> tuple[str, dict[str, Any], dict[str, Any], by
 def _aioamqp_message(data: bytes) -> tuple[str, dict[str, Any], dict[str, Any], bytes]:
     """Decode three frames with aioamqp and return (method name, fields, properties, body)."""
     frames = FrameParser(FRAME_MAX).feed(data)
-    _check([(t, c) for t, c, _ in frames] == [(1, CHANNEL), (2, CHANNEL), (3, CHANNEL)], frames)
-    (_, _, method_payload), (_, _, header_payload), (_, _, body) = frames
+    _check([(t, c) for t, c, *_ in frames] == [(1, CHANNEL), (2, CHANNEL), (3, CHANNEL)], frames)
+    method_payload, header_payload, body = (buf[start:end] for _, _, buf, start, end in frames)
     method = METHODS[_METHOD_INDEX.unpack_from(method_payload)[0]].decode(method_payload)
-    class_id, weight, body_size = struct.unpack_from(">HHQ", header_payload)
+    class_id, weight = struct.unpack_from(">HH", header_payload)
+    body_size, properties = decode_basic_header(header_payload)
     _check(class_id == 60 and weight == 0 and body_size == len(body), header_payload)
     fields = {
         ("exchange" if name == "exchange_name" else name): getattr(method, name)
         for name in method.__slots__
     }
     name = ".".join(part.capitalize() for part in method.NAME.split("."))  # pamqp's naming
-    return name, fields, _properties_values(decode_basic_properties(header_payload, 12)), body
+    return name, fields, _properties_values(properties), body
 
 
 def verify() -> bytes:

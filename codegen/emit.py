@@ -93,13 +93,30 @@ def _merge_literals(parts: list[str]) -> list[str]:
     return merged
 
 
-def decode_lines(segments: list[Segment], structs: StructNames, target: str = "self") -> list[str]:
-    """Statements reading `buf` from `offset`, assigning each field to `target`."""
+def decode_lines(
+    segments: list[Segment],
+    structs: StructNames,
+    target: str = "self",
+    skip: int = 0,
+    settle: bool = False,
+) -> tuple[list[str], str]:
+    """Statements reading `buf`, assigning each field to `target`, and the expression for the
+    offset just past the last field.
+
+    Reading starts `skip` bytes after the variable `offset`. Distances known at generation time
+    are folded into the expressions (`buf[offset + 9]`) instead of being added up at run time,
+    and a short string's length octet is read by the struct of the fixed run before it. With
+    `settle`, the statements end by moving `offset` past the fields.
+    """
     lines: list[str] = []
-    for seg in segments:
+    at = _Position(skip)
+    length = None  # the variable holding the next short string's length, if a struct read it
+    for index, seg in enumerate(segments):
         if seg.variable:
             f = seg.fields[0]
-            lines += _decode_variable(f.wire, None if f.reserved else f"{target}.{f.name}")
+            dest = None if f.reserved else f"{target}.{f.name}"
+            lines += _decode_variable(f.wire, dest, at, length, structs)
+            length = None
             continue
         names = []
         post = []
@@ -119,29 +136,70 @@ def decode_lines(segments: list[Segment], structs: StructNames, target: str = "s
                 post.append(f"{target}.{f.name} = decode_timestamp(_stamp{g})")
             else:
                 names.append(f"{target}.{f.name}")
-        size = struct.calcsize(seg.fmt)
+        fmt = seg.fmt
+        following = segments[index + 1] if index + 1 < len(segments) else None
+        if following and following.fields[0].wire == "shortstr":
+            fmt, length = fmt + "B", "_length"  # the length octet joins this struct
+            names.append(length)
         if all(name == "_" for name in names):
             pass  # reserved only: skip it; the final length check catches truncation
-        elif seg.fmt == ">B":
-            lines.append(f"{names[0]} = buf[offset]")
+        elif fmt == ">B":
+            lines.append(f"{names[0]} = buf[{at}]")
         elif len(names) == 1:
-            lines.append(f"({names[0]},) = {structs(seg.fmt)}.unpack_from(buf, offset)")
+            lines.append(f"({names[0]},) = {structs(fmt)}.unpack_from(buf, {at})")
         else:
-            lines.append(f"{', '.join(names)} = {structs(seg.fmt)}.unpack_from(buf, offset)")
-        lines.append(f"offset += {size}")
+            lines.append(f"{', '.join(names)} = {structs(fmt)}.unpack_from(buf, {at})")
+        at.advance(struct.calcsize(fmt))
         lines += post
-    return lines
+    if settle and at.constant:
+        lines.append(f"offset += {at.constant}")
+        at.settle()
+    return lines, str(at)
 
 
-def _decode_variable(wire: str, dest: str | None) -> list[str]:
+class _Position:
+    """Where reading has got to: the variable `offset` plus a constant."""
+
+    def __init__(self, constant: int) -> None:
+        self.constant = constant
+
+    def __str__(self) -> str:
+        return f"offset + {self.constant}" if self.constant else "offset"
+
+    def advance(self, size: int) -> None:
+        self.constant += size
+
+    def settle(self) -> None:
+        """The position is now held by `offset` itself."""
+        self.constant = 0
+
+
+def _decode_variable(
+    wire: str, dest: str | None, at: _Position, length: str | None, structs: StructNames
+) -> list[str]:
     if wire == "shortstr":
+        if length is None:  # the length octet is still to read
+            length = f"buf[{at}]"
+            at.advance(1)
         if dest is None:
-            return ["offset += 1 + buf[offset]"]
-        return [
-            "end = offset + 1 + buf[offset]",
-            f"{dest} = buf[offset + 1 : end].decode()",
-            "offset = end",
-        ]
-    if wire == "table":  # the decoder holds bytes and catches malformed-data errors itself
-        return [f"{dest or '_'}, offset = read_table(buf, offset)"]
-    return [f"{dest or '_'}, offset = decode_{wire}(buf, offset)"]
+            lines = [f"offset = {at} + {length}"]
+        else:
+            lines = [
+                f"start = {at}",
+                f"offset = start + {length}",
+                f"{dest} = buf[start:offset].decode()",
+            ]
+    elif wire == "table":  # the decoder holds bytes and catches malformed-data errors itself
+        size = f"{structs('>I')}.unpack_from(buf, {at})[0]"
+        if dest is None:
+            lines = [f"offset = {at} + 4 + {size}"]
+        else:
+            lines = [
+                f"start = {at} + 4",
+                f"offset = start + {size}",
+                f"{dest} = read_table_entries(buf, start, offset)",
+            ]
+    else:
+        lines = [f"{dest or '_'}, offset = decode_{wire}(buf, {at})"]
+    at.settle()
+    return lines

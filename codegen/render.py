@@ -41,10 +41,10 @@ def _property_codec(props: list[Field], structs: emit.StructNames) -> list[dict]
         if f.wire in FIXED:
             value = "encode_timestamp(value)" if f.wire == "timestamp" else "value"
             encode = f"{structs('>' + FIXED[f.wire])}.pack({value})"
-            decode = emit.decode_lines(segments([f]), structs, target="props")
+            decode, _ = emit.decode_lines(segments([f]), structs, target="props", settle=True)
         elif f.wire in ("shortstr", "longstr", "table"):
             encode = f"encode_{f.wire}(value)"
-            decode = emit.decode_lines(segments([f]), structs, target="props")
+            decode, _ = emit.decode_lines(segments([f]), structs, target="props", settle=True)
         else:
             raise ValueError(f"content property {f.spec_name} has unsupported type {f.wire}")
         codec.append({"field": f, "flag": 1 << (15 - i), "encode": encode, "decode": decode})
@@ -75,8 +75,8 @@ def render(spec: Spec) -> dict[str, str]:
     methods = []
     for m in spec.methods:
         parts, packs = emit.encode_parts(m, method_structs)
-        lines = emit.decode_lines(m.segments, method_structs)
-        methods.append({"m": m, "encode": parts, "packs": packs, "decode": lines})
+        lines, end = emit.decode_lines(m.segments, method_structs, skip=4)  # after the ids
+        methods.append({"m": m, "encode": parts, "packs": packs, "decode": lines, "end": end})
     property_structs = emit.StructNames()
     properties = [
         {"cls": c, "codec": _property_codec(c.properties, property_structs)}
@@ -89,7 +89,7 @@ def render(spec: Spec) -> dict[str, str]:
             for verb in ("encode", "decode")
             for wire in ("shortstr", "longstr", "table", "timestamp")
         ]
-        + ["read_table"]
+        + ["read_table_entries"]
     )
     used = lambda texts: [n for n in wire_names if any(n + "(" in t for t in texts)]  # noqa: E731
     method_texts = [t for item in methods for t in item["encode"] + item["decode"]]

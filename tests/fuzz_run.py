@@ -51,6 +51,7 @@ if str(REPO) not in sys.path:  # codegen is a development tool, not an installed
 
 from aioamqp._generated.methods import METHODS  # noqa: E402
 from aioamqp._generated.properties import (  # noqa: E402
+    decode_basic_header,
     decode_basic_properties,
     encode_basic_properties,
 )
@@ -72,6 +73,7 @@ ARGUMENTS = {m.index: [(f.name, f.wire) for f in m.arguments] for m in SPEC.meth
 PROPERTIES = [(f.name, f.wire) for f in BASIC.properties]
 INDEXES = sorted(METHODS)
 UTC = timezone.utc
+_HEADER_FIELDS = struct.Struct(">HHQ")  # a content header's class id, weight and body size
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SEED_STRIDE = 2**40
 REPORT_EVERY = 2000  # inputs between a worker's progress reports
@@ -298,15 +300,21 @@ def gen_method(rng: random.Random):
     else:
         valid = r_method_payload(rng, index)
         payload = valid if kind == "valid" else mutate(rng, valid, keep=4)
-    buf = as_buffer(rng, payload)
+    # Alone, or in place inside a read between other bytes, as the frame reader passes it.
+    before, after = (rng.randbytes(rng.randint(0, 8)), rng.randbytes(rng.randint(1, 300)))
+    in_place = rng.random() < 0.5
+    data = before + payload + after if in_place else payload
+    args = (len(before), len(before) + len(payload)) if in_place else ()
+    buf = as_buffer(rng, data)
 
     def call():
-        decoded = cls.decode(buf)
+        decoded = cls.decode(buf, *args)
         if kind == "valid" and decoded.encode() != payload:
             raise Mismatch(f"{cls.NAME}: decode(encode(x)) re-encodes differently: {decoded!r}")
 
     def describe():
-        return f"{cls.NAME} ({index}) decode of {type(buf).__name__}: {hexdump(payload)}"
+        where = f" at {args}" if args else ""
+        return f"{cls.NAME} ({index}) decode of {type(buf).__name__}{where}: {hexdump(data)}"
 
     return f"method/{kind}", call, describe
 
@@ -325,17 +333,34 @@ def gen_properties(rng: random.Random):
     else:
         valid = encode_basic_properties(r_properties(rng))
         payload = valid if kind == "valid" else mutate(rng, valid)
-    offset = rng.choice((0, 0, 0, 1, 12))  # where the flag word starts
-    data = rng.randbytes(offset) + payload
+    # As a content header (class, weight, body size first) in place inside a read that other
+    # frames may follow, or alone.
+    in_header = rng.random() < 0.5
+    offset = rng.choice((0, 0, 0, 1, 12))  # where the payload starts
+    size = rng.randrange(2**64)
+    head = _HEADER_FIELDS.pack(60, 0, size) if in_header else b""
+    after = rng.randbytes(rng.randint(1, 300)) if in_header and rng.random() < 0.7 else b""
+    data = rng.randbytes(offset) + head + payload + after
+    end = offset + len(head) + len(payload)
     buf = as_buffer(rng, data)
 
     def call():
-        decoded = decode_basic_properties(buf, offset)
+        if in_header:
+            body_size, decoded = decode_basic_header(buf, offset, end)
+            if body_size != size:
+                raise Mismatch(f"body size {body_size} read as {size}")
+        else:
+            decoded = decode_basic_properties(buf, offset)
         if kind.endswith("valid") and encode_basic_properties(decoded) != payload:
             raise Mismatch(f"properties re-encode differently: {decoded!r}")
 
     def describe():
-        return f"decode_basic_properties({type(buf).__name__}, offset={offset}): {hexdump(data)}"
+        call = (
+            f"decode_basic_header({{}}, {offset}, {end})"
+            if in_header
+            else f"decode_basic_properties({{}}, {offset})"
+        )
+        return f"{call.format(type(buf).__name__)}: {hexdump(data)}"
 
     return f"properties/{kind}", call, describe
 
@@ -435,7 +460,7 @@ def feed_all(parser: FrameParser, chunks: list[bytes]) -> tuple[list, type | Non
     frames = []
     try:
         for chunk in chunks:
-            frames += [(t, c, bytes(p)) for t, c, p in parser.feed(chunk)]
+            frames += [(t, c, buf[start:end]) for t, c, buf, start, end in parser.feed(chunk)]
     except AmqpProtocolError as exc:
         return frames, type(exc)
     return frames, None
@@ -465,13 +490,14 @@ def gen_frames(rng: random.Random):
             for i, chunk in enumerate(chunks):
                 if retune is not None and i == retune[0]:
                     parser.frame_max = retune[1]
-                for frame_type, channel, payload in parser.feed(chunk):
+                for frame_type, channel, buf, start, end in parser.feed(chunk):
+                    payload = buf[start:end]
                     limit = parser.frame_max
                     if not (0 <= frame_type <= 255 and 0 <= channel <= 65535):
                         raise Mismatch(f"frame ({frame_type}, {channel}) out of range")
                     if limit and len(payload) + 8 > limit:
                         raise Mismatch(f"a {len(payload) + 8}-byte frame passed frame_max {limit}")
-                    got.append((frame_type, channel, bytes(payload)))
+                    got.append((frame_type, channel, payload))
         except AmqpProtocolError as exc:
             error = type(exc)
         if retune is not None:

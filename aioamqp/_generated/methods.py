@@ -13,14 +13,14 @@ from aioamqp.wire import (
     encode_longstr,
     encode_shortstr,
     encode_table,
-    read_table,
+    read_table_entries,
 )
 
 Buffer = bytes | bytearray | memoryview
 
 _S_B = struct.Struct(">B")
 _S_BB = struct.Struct(">BB")
-_S_H = struct.Struct(">H")
+_S_HB = struct.Struct(">HB")
 _S_HH = struct.Struct(">HH")
 _S_HHB = struct.Struct(">HHB")
 _S_HHBB = struct.Struct(">HHBB")
@@ -34,6 +34,7 @@ _S_I = struct.Struct(">I")
 _S_IHB = struct.Struct(">IHB")
 _S_II = struct.Struct(">II")
 _S_QB = struct.Struct(">QB")
+_S_QBB = struct.Struct(">QBB")
 
 
 class Method:
@@ -53,8 +54,8 @@ class Method:
         raise NotImplementedError
 
     @classmethod
-    def decode(cls, buf: Buffer) -> Method:
-        """Read a whole method frame payload (class id, method id, arguments)."""
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> Method:
+        """Read a method frame payload (class id, method id, arguments) from buf[offset:end]."""
         raise NotImplementedError
 
     def __eq__(self, other: object) -> bool:
@@ -139,20 +140,22 @@ class ConnectionStart(Method):
             raise IntegerOutOfRange(f"connection.start: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionStart:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionStart:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.version_major, self.version_minor = _S_BB.unpack_from(buf, offset)
-            offset += 2
-            self.server_properties, offset = read_table(buf, offset)
+            self.version_major, self.version_minor = _S_BB.unpack_from(buf, offset + 4)
+            start = offset + 6 + 4
+            offset = start + _S_I.unpack_from(buf, offset + 6)[0]
+            self.server_properties = read_table_entries(buf, start, offset)
             self.mechanisms, offset = decode_longstr(buf, offset)
             self.locales, offset = decode_longstr(buf, offset)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -212,23 +215,26 @@ class ConnectionStartOk(Method):
         )
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionStartOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionStartOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.client_properties, offset = read_table(buf, offset)
-            end = offset + 1 + buf[offset]
-            self.mechanism = buf[offset + 1 : end].decode()
-            offset = end
+            start = offset + 4 + 4
+            offset = start + _S_I.unpack_from(buf, offset + 4)[0]
+            self.client_properties = read_table_entries(buf, start, offset)
+            start = offset + 1
+            offset = start + buf[offset]
+            self.mechanism = buf[start:offset].decode()
             self.response, offset = decode_longstr(buf, offset)
-            end = offset + 1 + buf[offset]
-            self.locale = buf[offset + 1 : end].decode()
-            offset = end
+            start = offset + 1
+            offset = start + buf[offset]
+            self.locale = buf[start:offset].decode()
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -265,16 +271,17 @@ class ConnectionSecure(Method):
         return b"\x00\x0a\x00\x14" + encode_longstr(challenge)
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionSecure:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionSecure:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.challenge, offset = decode_longstr(buf, offset)
+            self.challenge, offset = decode_longstr(buf, offset + 4)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -311,16 +318,17 @@ class ConnectionSecureOk(Method):
         return b"\x00\x0a\x00\x15" + encode_longstr(response)
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionSecureOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionSecureOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.response, offset = decode_longstr(buf, offset)
+            self.response, offset = decode_longstr(buf, offset + 4)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -372,17 +380,17 @@ class ConnectionTune(Method):
             raise IntegerOutOfRange(f"connection.tune: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionTune:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionTune:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset)
-            offset += 8
+            self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset + 4)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 12 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -434,17 +442,17 @@ class ConnectionTuneOk(Method):
             raise IntegerOutOfRange(f"connection.tune-ok: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionTuneOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionTuneOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset)
-            offset += 8
+            self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset + 4)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 12 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -481,21 +489,21 @@ class ConnectionOpen(Method):
         return b"\x00\x0a\x00\x28" + encode_shortstr(virtual_host) + b"\x00\x00"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionOpen:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionOpen:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            end = offset + 1 + buf[offset]
-            self.virtual_host = buf[offset + 1 : end].decode()
-            offset = end
-            offset += 1 + buf[offset]
+            start = offset + 5
+            offset = start + buf[offset + 4]
+            self.virtual_host = buf[start:offset].decode()
+            offset = offset + 1 + buf[offset]
             _bits0 = buf[offset]
-            offset += 1
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 1 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -521,16 +529,17 @@ class ConnectionOpenOk(Method):
         return b"\x00\x0a\x00\x29\x00"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionOpenOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionOpenOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 1 + buf[offset]
+            offset = offset + 5 + buf[offset + 4]
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -591,22 +600,21 @@ class ConnectionClose(Method):
             raise IntegerOutOfRange(f"connection.close: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionClose:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionClose:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            (self.reply_code,) = _S_H.unpack_from(buf, offset)
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.reply_text = buf[offset + 1 : end].decode()
-            offset = end
+            self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.reply_text = buf[start:offset].decode()
             self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
-            offset += 4
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 4 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -632,8 +640,12 @@ class ConnectionCloseOk(Method):
         return b"\x00\x0a\x00\x33"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionCloseOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionCloseOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -669,18 +681,19 @@ class ConnectionBlocked(Method):
         return b"\x00\x0a\x00\x3c" + encode_shortstr(reason)
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionBlocked:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionBlocked:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            end = offset + 1 + buf[offset]
-            self.reason = buf[offset + 1 : end].decode()
-            offset = end
+            start = offset + 5
+            offset = start + buf[offset + 4]
+            self.reason = buf[start:offset].decode()
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -706,8 +719,12 @@ class ConnectionUnblocked(Method):
         return b"\x00\x0a\x00\x3d"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionUnblocked:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionUnblocked:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -750,19 +767,20 @@ class ConnectionUpdateSecret(Method):
         return b"\x00\x0a\x00\x46" + encode_longstr(new_secret) + encode_shortstr(reason)
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionUpdateSecret:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionUpdateSecret:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.new_secret, offset = decode_longstr(buf, offset)
-            end = offset + 1 + buf[offset]
-            self.reason = buf[offset + 1 : end].decode()
-            offset = end
+            self.new_secret, offset = decode_longstr(buf, offset + 4)
+            start = offset + 1
+            offset = start + buf[offset]
+            self.reason = buf[start:offset].decode()
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -788,8 +806,14 @@ class ConnectionUpdateSecretOk(Method):
         return b"\x00\x0a\x00\x47"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConnectionUpdateSecretOk:
+    def decode(
+        cls, buf: Buffer, offset: int = 0, end: int | None = None
+    ) -> ConnectionUpdateSecretOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -814,16 +838,17 @@ class ChannelOpen(Method):
         return b"\x00\x14\x00\x0a\x00"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ChannelOpen:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelOpen:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 1 + buf[offset]
+            offset = offset + 5 + buf[offset + 4]
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -849,16 +874,17 @@ class ChannelOpenOk(Method):
         return b"\x00\x14\x00\x0b\x00\x00\x00\x00"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ChannelOpenOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelOpenOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            _, offset = decode_longstr(buf, offset)
+            _, offset = decode_longstr(buf, offset + 4)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -898,18 +924,18 @@ class ChannelFlow(Method):
             raise IntegerOutOfRange(f"channel.flow: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ChannelFlow:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelFlow:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            _bits0 = buf[offset]
-            offset += 1
+            _bits0 = buf[offset + 4]
             self.active = _bits0 & 1 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 5 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -949,18 +975,18 @@ class ChannelFlowOk(Method):
             raise IntegerOutOfRange(f"channel.flow-ok: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ChannelFlowOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelFlowOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            _bits0 = buf[offset]
-            offset += 1
+            _bits0 = buf[offset + 4]
             self.active = _bits0 & 1 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 5 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -1021,22 +1047,21 @@ class ChannelClose(Method):
             raise IntegerOutOfRange(f"channel.close: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ChannelClose:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelClose:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            (self.reply_code,) = _S_H.unpack_from(buf, offset)
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.reply_text = buf[offset + 1 : end].decode()
-            offset = end
+            self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.reply_text = buf[start:offset].decode()
             self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
-            offset += 4
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 4 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -1062,8 +1087,12 @@ class ChannelCloseOk(Method):
         return b"\x00\x14\x00\x29"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ChannelCloseOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelCloseOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -1160,30 +1189,32 @@ class ExchangeDeclare(Method):
             raise IntegerOutOfRange(f"exchange.declare: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ExchangeDeclare:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeDeclare:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.exchange_name = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.type_name = buf[offset + 1 : end].decode()
-            offset = end
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.exchange_name = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.type_name = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.passive = _bits0 & 1 != 0
             self.durable = _bits0 & 2 != 0
             self.auto_delete = _bits0 & 4 != 0
             self.internal = _bits0 & 8 != 0
             self.no_wait = _bits0 & 16 != 0
-            self.arguments, offset = read_table(buf, offset)
+            start = offset + 1 + 4
+            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+            self.arguments = read_table_entries(buf, start, offset)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -1209,8 +1240,12 @@ class ExchangeDeclareOk(Method):
         return b"\x00\x28\x00\x0b"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ExchangeDeclareOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeDeclareOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -1265,23 +1300,23 @@ class ExchangeDelete(Method):
             raise IntegerOutOfRange(f"exchange.delete: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ExchangeDelete:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeDelete:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.exchange_name = buf[offset + 1 : end].decode()
-            offset = end
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.exchange_name = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.if_unused = _bits0 & 1 != 0
             self.no_wait = _bits0 & 2 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 1 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -1307,8 +1342,12 @@ class ExchangeDeleteOk(Method):
         return b"\x00\x28\x00\x15"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ExchangeDeleteOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeDeleteOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -1382,29 +1421,31 @@ class ExchangeBind(Method):
             raise IntegerOutOfRange(f"exchange.bind: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ExchangeBind:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeBind:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.exchange_destination = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.exchange_source = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.routing_key = buf[offset + 1 : end].decode()
-            offset = end
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.exchange_destination = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.exchange_source = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.routing_key = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.no_wait = _bits0 & 1 != 0
-            self.arguments, offset = read_table(buf, offset)
+            start = offset + 1 + 4
+            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+            self.arguments = read_table_entries(buf, start, offset)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -1430,8 +1471,12 @@ class ExchangeBindOk(Method):
         return b"\x00\x28\x00\x1f"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ExchangeBindOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeBindOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -1505,29 +1550,31 @@ class ExchangeUnbind(Method):
             raise IntegerOutOfRange(f"exchange.unbind: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ExchangeUnbind:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeUnbind:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.exchange_destination = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.exchange_source = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.routing_key = buf[offset + 1 : end].decode()
-            offset = end
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.exchange_destination = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.exchange_source = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.routing_key = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.no_wait = _bits0 & 1 != 0
-            self.arguments, offset = read_table(buf, offset)
+            start = offset + 1 + 4
+            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+            self.arguments = read_table_entries(buf, start, offset)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -1553,8 +1600,12 @@ class ExchangeUnbindOk(Method):
         return b"\x00\x28\x00\x33"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ExchangeUnbindOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeUnbindOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -1644,27 +1695,29 @@ class QueueDeclare(Method):
             raise IntegerOutOfRange(f"queue.declare: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> QueueDeclare:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueDeclare:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.queue_name = buf[offset + 1 : end].decode()
-            offset = end
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.queue_name = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.passive = _bits0 & 1 != 0
             self.durable = _bits0 & 2 != 0
             self.exclusive = _bits0 & 4 != 0
             self.auto_delete = _bits0 & 8 != 0
             self.no_wait = _bits0 & 16 != 0
-            self.arguments, offset = read_table(buf, offset)
+            start = offset + 1 + 4
+            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+            self.arguments = read_table_entries(buf, start, offset)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -1720,20 +1773,20 @@ class QueueDeclareOk(Method):
             raise IntegerOutOfRange(f"queue.declare-ok: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> QueueDeclareOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueDeclareOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            end = offset + 1 + buf[offset]
-            self.queue_name = buf[offset + 1 : end].decode()
-            offset = end
+            start = offset + 5
+            offset = start + buf[offset + 4]
+            self.queue_name = buf[start:offset].decode()
             self.message_count, self.consumer_count = _S_II.unpack_from(buf, offset)
-            offset += 8
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 8 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -1804,29 +1857,31 @@ class QueueBind(Method):
             raise IntegerOutOfRange(f"queue.bind: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> QueueBind:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueBind:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.queue_name = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.exchange_name = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.routing_key = buf[offset + 1 : end].decode()
-            offset = end
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.queue_name = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.exchange_name = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.routing_key = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.no_wait = _bits0 & 1 != 0
-            self.arguments, offset = read_table(buf, offset)
+            start = offset + 1 + 4
+            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+            self.arguments = read_table_entries(buf, start, offset)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -1852,8 +1907,12 @@ class QueueBindOk(Method):
         return b"\x00\x32\x00\x15"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> QueueBindOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueBindOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -1912,26 +1971,29 @@ class QueueUnbind(Method):
         )
 
     @classmethod
-    def decode(cls, buf: Buffer) -> QueueUnbind:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueUnbind:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.queue_name = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.exchange_name = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.routing_key = buf[offset + 1 : end].decode()
-            offset = end
-            self.arguments, offset = read_table(buf, offset)
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.queue_name = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.exchange_name = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.routing_key = buf[start:offset].decode()
+            start = offset + 4
+            offset = start + _S_I.unpack_from(buf, offset)[0]
+            self.arguments = read_table_entries(buf, start, offset)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -1957,8 +2019,12 @@ class QueueUnbindOk(Method):
         return b"\x00\x32\x00\x33"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> QueueUnbindOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueUnbindOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -2008,22 +2074,22 @@ class QueuePurge(Method):
             raise IntegerOutOfRange(f"queue.purge: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> QueuePurge:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueuePurge:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.queue_name = buf[offset + 1 : end].decode()
-            offset = end
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.queue_name = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.no_wait = _bits0 & 1 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 1 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2063,17 +2129,17 @@ class QueuePurgeOk(Method):
             raise IntegerOutOfRange(f"queue.purge-ok: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> QueuePurgeOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueuePurgeOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            (self.message_count,) = _S_I.unpack_from(buf, offset)
-            offset += 4
+            (self.message_count,) = _S_I.unpack_from(buf, offset + 4)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 8 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2136,24 +2202,24 @@ class QueueDelete(Method):
             raise IntegerOutOfRange(f"queue.delete: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> QueueDelete:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueDelete:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.queue_name = buf[offset + 1 : end].decode()
-            offset = end
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.queue_name = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.if_unused = _bits0 & 1 != 0
             self.if_empty = _bits0 & 2 != 0
             self.no_wait = _bits0 & 4 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 1 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2193,17 +2259,17 @@ class QueueDeleteOk(Method):
             raise IntegerOutOfRange(f"queue.delete-ok: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> QueueDeleteOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueDeleteOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            (self.message_count,) = _S_I.unpack_from(buf, offset)
-            offset += 4
+            (self.message_count,) = _S_I.unpack_from(buf, offset + 4)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 8 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2257,18 +2323,18 @@ class BasicQos(Method):
             raise IntegerOutOfRange(f"basic.qos: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicQos:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicQos:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.prefetch_size, self.prefetch_count, _bits2 = _S_IHB.unpack_from(buf, offset)
-            offset += 7
+            self.prefetch_size, self.prefetch_count, _bits2 = _S_IHB.unpack_from(buf, offset + 4)
             self.connection_global = _bits2 & 1 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 11 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2294,8 +2360,12 @@ class BasicQosOk(Method):
         return b"\x00\x3c\x00\x0b"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicQosOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicQosOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -2385,29 +2455,31 @@ class BasicConsume(Method):
             raise IntegerOutOfRange(f"basic.consume: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicConsume:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicConsume:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.queue_name = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.consumer_tag = buf[offset + 1 : end].decode()
-            offset = end
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.queue_name = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.consumer_tag = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.no_local = _bits0 & 1 != 0
             self.no_ack = _bits0 & 2 != 0
             self.exclusive = _bits0 & 4 != 0
             self.no_wait = _bits0 & 8 != 0
-            self.arguments, offset = read_table(buf, offset)
+            start = offset + 1 + 4
+            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+            self.arguments = read_table_entries(buf, start, offset)
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2444,18 +2516,19 @@ class BasicConsumeOk(Method):
         return b"\x00\x3c\x00\x15" + encode_shortstr(consumer_tag)
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicConsumeOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicConsumeOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            end = offset + 1 + buf[offset]
-            self.consumer_tag = buf[offset + 1 : end].decode()
-            offset = end
+            start = offset + 5
+            offset = start + buf[offset + 4]
+            self.consumer_tag = buf[start:offset].decode()
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2506,21 +2579,21 @@ class BasicCancel(Method):
             raise IntegerOutOfRange(f"basic.cancel: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicCancel:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicCancel:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            end = offset + 1 + buf[offset]
-            self.consumer_tag = buf[offset + 1 : end].decode()
-            offset = end
+            start = offset + 5
+            offset = start + buf[offset + 4]
+            self.consumer_tag = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.no_wait = _bits0 & 1 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 1 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2557,18 +2630,19 @@ class BasicCancelOk(Method):
         return b"\x00\x3c\x00\x1f" + encode_shortstr(consumer_tag)
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicCancelOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicCancelOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            end = offset + 1 + buf[offset]
-            self.consumer_tag = buf[offset + 1 : end].decode()
-            offset = end
+            start = offset + 5
+            offset = start + buf[offset + 4]
+            self.consumer_tag = buf[start:offset].decode()
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2630,26 +2704,26 @@ class BasicPublish(Method):
             raise IntegerOutOfRange(f"basic.publish: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicPublish:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicPublish:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.exchange_name = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.routing_key = buf[offset + 1 : end].decode()
-            offset = end
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.exchange_name = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.routing_key = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.mandatory = _bits0 & 1 != 0
             self.immediate = _bits0 & 2 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 1 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2711,26 +2785,26 @@ class BasicReturn(Method):
             raise IntegerOutOfRange(f"basic.return: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicReturn:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicReturn:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            (self.reply_code,) = _S_H.unpack_from(buf, offset)
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.reply_text = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.exchange_name = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.routing_key = buf[offset + 1 : end].decode()
-            offset = end
+            self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.reply_text = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.exchange_name = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.routing_key = buf[start:offset].decode()
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2804,27 +2878,27 @@ class BasicDeliver(Method):
             raise IntegerOutOfRange(f"basic.deliver: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicDeliver:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicDeliver:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            end = offset + 1 + buf[offset]
-            self.consumer_tag = buf[offset + 1 : end].decode()
-            offset = end
-            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
-            offset += 9
+            start = offset + 5
+            offset = start + buf[offset + 4]
+            self.consumer_tag = buf[start:offset].decode()
+            self.delivery_tag, _bits1, _length = _S_QBB.unpack_from(buf, offset)
             self.redelivered = _bits1 & 1 != 0
-            end = offset + 1 + buf[offset]
-            self.exchange_name = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.routing_key = buf[offset + 1 : end].decode()
-            offset = end
+            start = offset + 10
+            offset = start + _length
+            self.exchange_name = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.routing_key = buf[start:offset].decode()
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2878,22 +2952,22 @@ class BasicGet(Method):
             raise IntegerOutOfRange(f"basic.get: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicGet:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicGet:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 2
-            end = offset + 1 + buf[offset]
-            self.queue_name = buf[offset + 1 : end].decode()
-            offset = end
+            _, _length = _S_HB.unpack_from(buf, offset + 4)
+            start = offset + 7
+            offset = start + _length
+            self.queue_name = buf[start:offset].decode()
             _bits0 = buf[offset]
-            offset += 1
             self.no_ack = _bits0 & 1 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 1 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -2966,26 +3040,25 @@ class BasicGetOk(Method):
             raise IntegerOutOfRange(f"basic.get-ok: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicGetOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicGetOk:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
-            offset += 9
+            self.delivery_tag, _bits1, _length = _S_QBB.unpack_from(buf, offset + 4)
             self.redelivered = _bits1 & 1 != 0
-            end = offset + 1 + buf[offset]
-            self.exchange_name = buf[offset + 1 : end].decode()
-            offset = end
-            end = offset + 1 + buf[offset]
-            self.routing_key = buf[offset + 1 : end].decode()
-            offset = end
+            start = offset + 14
+            offset = start + _length
+            self.exchange_name = buf[start:offset].decode()
+            start = offset + 1
+            offset = start + buf[offset]
+            self.routing_key = buf[start:offset].decode()
             (self.message_count,) = _S_I.unpack_from(buf, offset)
-            offset += 4
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 4 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -3011,16 +3084,17 @@ class BasicGetEmpty(Method):
         return b"\x00\x3c\x00\x48\x00"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicGetEmpty:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicGetEmpty:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            offset += 1 + buf[offset]
+            offset = offset + 5 + buf[offset + 4]
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -3067,18 +3141,18 @@ class BasicAck(Method):
             raise IntegerOutOfRange(f"basic.ack: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicAck:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicAck:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
-            offset += 9
+            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
             self.multiple = _bits1 & 1 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 13 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -3125,18 +3199,18 @@ class BasicReject(Method):
             raise IntegerOutOfRange(f"basic.reject: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicReject:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicReject:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
-            offset += 9
+            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
             self.requeue = _bits1 & 1 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 13 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -3176,18 +3250,18 @@ class BasicRecoverAsync(Method):
             raise IntegerOutOfRange(f"basic.recover-async: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicRecoverAsync:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicRecoverAsync:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            _bits0 = buf[offset]
-            offset += 1
+            _bits0 = buf[offset + 4]
             self.requeue = _bits0 & 1 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 5 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -3227,18 +3301,18 @@ class BasicRecover(Method):
             raise IntegerOutOfRange(f"basic.recover: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicRecover:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicRecover:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            _bits0 = buf[offset]
-            offset += 1
+            _bits0 = buf[offset + 4]
             self.requeue = _bits0 & 1 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 5 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -3264,8 +3338,12 @@ class BasicRecoverOk(Method):
         return b"\x00\x3c\x00\x6f"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicRecoverOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicRecoverOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -3318,19 +3396,19 @@ class BasicNack(Method):
             raise IntegerOutOfRange(f"basic.nack: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> BasicNack:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicNack:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset)
-            offset += 9
+            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
             self.multiple = _bits1 & 1 != 0
             self.requeue = _bits1 & 2 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 13 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -3356,8 +3434,12 @@ class TxSelect(Method):
         return b"\x00\x5a\x00\x0a"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> TxSelect:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxSelect:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -3382,8 +3464,12 @@ class TxSelectOk(Method):
         return b"\x00\x5a\x00\x0b"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> TxSelectOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxSelectOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -3408,8 +3494,12 @@ class TxCommit(Method):
         return b"\x00\x5a\x00\x14"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> TxCommit:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxCommit:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -3434,8 +3524,12 @@ class TxCommitOk(Method):
         return b"\x00\x5a\x00\x15"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> TxCommitOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxCommitOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -3460,8 +3554,12 @@ class TxRollback(Method):
         return b"\x00\x5a\x00\x1e"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> TxRollback:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxRollback:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -3486,8 +3584,12 @@ class TxRollbackOk(Method):
         return b"\x00\x5a\x00\x1f"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> TxRollbackOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxRollbackOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -3526,18 +3628,18 @@ class ConfirmSelect(Method):
             raise IntegerOutOfRange(f"confirm.select: {exc}") from None
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConfirmSelect:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConfirmSelect:
         self = cls.__new__(cls)
         if type(buf) is not bytes:
             buf = bytes(buf)
-        offset = 4
+        if end is None:
+            end = len(buf)
         try:
-            _bits0 = buf[offset]
-            offset += 1
+            _bits0 = buf[offset + 4]
             self.no_wait = _bits0 & 1 != 0
         except (struct.error, IndexError, KeyError, ValueError, OverflowError):
             raise _truncated(cls.NAME) from None
-        if offset > len(buf):
+        if offset + 5 > end:  # the fields ran past the frame
             raise _truncated(cls.NAME)
         return self
 
@@ -3563,8 +3665,12 @@ class ConfirmSelectOk(Method):
         return b"\x00\x55\x00\x0b"
 
     @classmethod
-    def decode(cls, buf: Buffer) -> ConfirmSelectOk:
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConfirmSelectOk:
         self = cls.__new__(cls)
+        if end is None:
+            end = len(buf)
+        if offset + 4 > end:  # the fields ran past the frame
+            raise _truncated(cls.NAME)
         return self
 
 
@@ -3636,6 +3742,6 @@ METHODS: dict[int, type[Method]] = {
 }
 
 # The decoder of each method by INDEX, bound once: the frame reader's per-frame lookup.
-DECODERS: dict[int, Callable[[Buffer], Method]] = {
+DECODERS: dict[int, Callable[[Buffer, int, int], Method]] = {
     index: cls.decode for index, cls in METHODS.items()
 }

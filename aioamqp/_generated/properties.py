@@ -13,12 +13,16 @@ from aioamqp.wire import (
     encode_shortstr,
     encode_table,
     encode_timestamp,
-    read_table,
+    read_table_entries,
 )
 
 Buffer = bytes | bytearray | memoryview
 _FLAGS = struct.Struct(">H")
+_SIZE_FLAGS = struct.Struct(">QH")  # a content header's body size and flag word
+_NO_HEADER_FIELDS = bytes(12)  # class id, weight, body size
+_new = object.__new__
 _S_B = struct.Struct(">B")
+_S_I = struct.Struct(">I")
 _S_Q = struct.Struct(">Q")
 
 
@@ -227,29 +231,39 @@ def encode_basic_properties(props: Mapping[str, Any] | BasicProperties | None) -
     return b"".join(parts)
 
 
-def decode_basic_properties(buf: Buffer, offset: int = 0) -> BasicProperties:
-    """Read a flag word and the properties it marks present, starting at offset."""
-    props = BasicProperties.__new__(BasicProperties)
+def decode_basic_header(
+    buf: Buffer, offset: int = 0, end: int | None = None
+) -> tuple[int, BasicProperties]:
+    """Read a content header frame's payload from buf[offset:end]: (body size, properties).
+
+    The payload is class id, weight and body size, then a flag word and the properties it
+    marks present.
+    """
+    props = _new(BasicProperties)
     if type(buf) is not bytes:
         buf = bytes(buf)
+    if end is None:
+        end = len(buf)
     try:
-        flags = (buf[offset] << 8) | buf[offset + 1]
-        offset += 2
+        body_size, flags = _SIZE_FLAGS.unpack_from(buf, offset + 4)
+        offset += 14
         while flags:  # left as soon as no flag remains below the property just read
             if flags & 32768:
-                end = offset + 1 + buf[offset]
-                props.content_type = buf[offset + 1 : end].decode()
-                offset = end
+                start = offset + 1
+                offset = start + buf[offset]
+                props.content_type = buf[start:offset].decode()
                 if not flags & 32767:
                     break
             if flags & 16384:
-                end = offset + 1 + buf[offset]
-                props.content_encoding = buf[offset + 1 : end].decode()
-                offset = end
+                start = offset + 1
+                offset = start + buf[offset]
+                props.content_encoding = buf[start:offset].decode()
                 if not flags & 16383:
                     break
             if flags & 8192:
-                props.headers, offset = read_table(buf, offset)
+                start = offset + 4
+                offset = start + _S_I.unpack_from(buf, offset)[0]
+                props.headers = read_table_entries(buf, start, offset)
                 if not flags & 8191:
                     break
             if flags & 4096:
@@ -263,60 +277,66 @@ def decode_basic_properties(buf: Buffer, offset: int = 0) -> BasicProperties:
                 if not flags & 2047:
                     break
             if flags & 1024:
-                end = offset + 1 + buf[offset]
-                props.correlation_id = buf[offset + 1 : end].decode()
-                offset = end
+                start = offset + 1
+                offset = start + buf[offset]
+                props.correlation_id = buf[start:offset].decode()
                 if not flags & 1023:
                     break
             if flags & 512:
-                end = offset + 1 + buf[offset]
-                props.reply_to = buf[offset + 1 : end].decode()
-                offset = end
+                start = offset + 1
+                offset = start + buf[offset]
+                props.reply_to = buf[start:offset].decode()
                 if not flags & 511:
                     break
             if flags & 256:
-                end = offset + 1 + buf[offset]
-                props.expiration = buf[offset + 1 : end].decode()
-                offset = end
+                start = offset + 1
+                offset = start + buf[offset]
+                props.expiration = buf[start:offset].decode()
                 if not flags & 255:
                     break
             if flags & 128:
-                end = offset + 1 + buf[offset]
-                props.message_id = buf[offset + 1 : end].decode()
-                offset = end
+                start = offset + 1
+                offset = start + buf[offset]
+                props.message_id = buf[start:offset].decode()
                 if not flags & 127:
                     break
             if flags & 64:
                 (_stamp0,) = _S_Q.unpack_from(buf, offset)
-                offset += 8
                 props.timestamp = decode_timestamp(_stamp0)
+                offset += 8
                 if not flags & 63:
                     break
             if flags & 32:
-                end = offset + 1 + buf[offset]
-                props.message_type = buf[offset + 1 : end].decode()
-                offset = end
+                start = offset + 1
+                offset = start + buf[offset]
+                props.message_type = buf[start:offset].decode()
                 if not flags & 31:
                     break
             if flags & 16:
-                end = offset + 1 + buf[offset]
-                props.user_id = buf[offset + 1 : end].decode()
-                offset = end
+                start = offset + 1
+                offset = start + buf[offset]
+                props.user_id = buf[start:offset].decode()
                 if not flags & 15:
                     break
             if flags & 8:
-                end = offset + 1 + buf[offset]
-                props.app_id = buf[offset + 1 : end].decode()
-                offset = end
+                start = offset + 1
+                offset = start + buf[offset]
+                props.app_id = buf[start:offset].decode()
                 if not flags & 7:
                     break
             if flags & 4:
-                end = offset + 1 + buf[offset]
-                props.cluster_id = buf[offset + 1 : end].decode()
-                offset = end
+                start = offset + 1
+                offset = start + buf[offset]
+                props.cluster_id = buf[start:offset].decode()
             break
     except (struct.error, IndexError, KeyError, ValueError, OverflowError):
         raise AmqpDecodeError("basic properties: truncated or corrupt") from None
-    if offset > len(buf):
+    if offset > end:
         raise AmqpDecodeError("basic properties: truncated")
-    return props
+    return body_size, props
+
+
+def decode_basic_properties(buf: Buffer, offset: int = 0) -> BasicProperties:
+    """Read properties alone (a flag word, then values) from offset, as encoded by
+    encode_basic_properties: a content header without its first 12 bytes."""
+    return decode_basic_header(_NO_HEADER_FIELDS + bytes(buf[offset:]))[1]

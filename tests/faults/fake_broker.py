@@ -18,11 +18,10 @@ from typing import Any
 import aioamqp
 from aioamqp._generated import methods as m
 from aioamqp._generated.constants import FRAME_BODY, FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD
-from aioamqp._generated.properties import decode_basic_properties, encode_basic_properties
+from aioamqp._generated.properties import decode_basic_header, encode_basic_properties
 from aioamqp.frames import PROTOCOL_HEADER, FrameParser, method_frame, publish_frames
 
 _METHOD_INDEX = struct.Struct(">I")
-_BODY_SIZE = struct.Struct(">Q")
 SERVER_PROPERTIES = {
     "product": "FakeBroker",
     "version": "0.0",
@@ -151,7 +150,10 @@ class FakeBroker:
             data = await self.reader.read(1 << 20)
             if not data:
                 raise EOFError("the client closed the connection")
-            self._frames.extend(self._parser.feed(data))
+            self._frames.extend(
+                (frame_type, channel_id, buf[start:end])
+                for frame_type, channel_id, buf, start, end in self._parser.feed(data)
+            )
         return self._frames.popleft()
 
     async def read_method(self) -> tuple[int, m.Method]:
@@ -178,8 +180,7 @@ class FakeBroker:
         assert method.HAS_CONTENT, f"expected a method with content, got {method!r}"
         frame_type, _, payload = await self.read_frame()
         assert frame_type == FRAME_HEADER, frame_type
-        (size,) = _BODY_SIZE.unpack_from(payload, 4)
-        properties = decode_basic_properties(payload, 12)
+        size, properties = decode_basic_header(payload)
         parts, received = [], 0
         while received < size:
             frame_type, _, payload = await self.read_frame()

@@ -36,6 +36,16 @@ def properties_payload() -> bytes:
     return pamqp_commands.Basic.Properties(content_type="text/plain").marshal()
 
 
+def feed(parser: FrameParser, data: bytes) -> list[tuple[int, int, bytes]]:
+    """The parser's frames with each payload cut out of the buffer, for comparing."""
+    frames = parser.feed(data)
+    for _, _, buf, start, end in frames:
+        assert type(buf) is bytes and 0 <= start <= end < len(buf) and buf[end] == 0xCE
+    return [
+        (frame_type, channel, buf[start:end]) for frame_type, channel, buf, start, end in frames
+    ]
+
+
 def sample_stream() -> tuple[bytes, list[tuple[int, int, bytes]]]:
     """Wire bytes of a delivery and a heartbeat, with the frames the parser must return."""
     method = publish_method_payload()
@@ -98,7 +108,7 @@ def test_pamqp_reads_published_message():
 def test_body_split_at_frame_max(body_size):
     body = bytes(range(256)) * (body_size // 256) + bytes(body_size % 256)
     data = publish_frames(1, publish_method_payload(), properties_payload(), body, FRAME_MAX)
-    frames = FrameParser(FRAME_MAX).feed(data)
+    frames = feed(FrameParser(FRAME_MAX), data)
     assert [frame_type for frame_type, _, _ in frames[:2]] == [1, 2]
     chunks = [payload for frame_type, _, payload in frames[2:] if frame_type == 3]
     assert len(chunks) == len(frames) - 2
@@ -110,12 +120,12 @@ def test_body_split_at_frame_max(body_size):
 
 def test_empty_body_has_no_body_frame():
     data = publish_frames(1, publish_method_payload(), properties_payload(), b"", FRAME_MAX)
-    assert [frame_type for frame_type, _, _ in FrameParser(FRAME_MAX).feed(data)] == [1, 2]
+    assert [frame_type for frame_type, _, _ in feed(FrameParser(FRAME_MAX), data)] == [1, 2]
 
 
 def test_unlimited_frame_max_sends_one_body_frame():
     body = b"z" * 100_000
-    frames = FrameParser(0).feed(body_frames(1, body, 0))
+    frames = feed(FrameParser(0), body_frames(1, body, 0))
     assert frames == [(3, 1, body)]
 
 
@@ -128,26 +138,26 @@ def test_body_may_be_bytearray_or_memoryview():
 
 def test_one_read():
     data, frames = sample_stream()
-    assert FrameParser(FRAME_MAX).feed(data) == frames
+    assert feed(FrameParser(FRAME_MAX), data) == frames
 
 
 def test_split_at_every_byte():
     data, frames = sample_stream()
     for cut in range(len(data) + 1):
         parser = FrameParser(FRAME_MAX)
-        assert parser.feed(data[:cut]) + parser.feed(data[cut:]) == frames
+        assert feed(parser, data[:cut]) + feed(parser, data[cut:]) == frames
 
 
 def test_one_byte_at_a_time():
     data, frames = sample_stream()
     parser = FrameParser(FRAME_MAX)
-    assert [frame for i in range(len(data)) for frame in parser.feed(data[i : i + 1])] == frames
+    assert [frame for i in range(len(data)) for frame in feed(parser, data[i : i + 1])] == frames
 
 
 def test_many_coalesced_frames():
     frames = [(3, n % 5, bytes([n % 256]) * (n % 50)) for n in range(5000)]
     data = b"".join(struct.pack(">BHI", t, c, len(p)) + p + b"\xce" for t, c, p in frames)
-    assert FrameParser(FRAME_MAX).feed(data) == frames
+    assert feed(FrameParser(FRAME_MAX), data) == frames
 
 
 def test_large_frame_in_64k_reads():
@@ -156,45 +166,45 @@ def test_large_frame_in_64k_reads():
     parser = FrameParser(0)
     reads = [data[start : start + 65536] for start in range(0, len(data), 65536)]
     for read in reads[:-1]:
-        assert parser.feed(read) == []
-    assert parser.feed(reads[-1]) == [(3, 1, body)]
-    assert parser.feed(HEARTBEAT_FRAME[3:]) == [(8, 0, b"")]
+        assert feed(parser, read) == []
+    assert feed(parser, reads[-1]) == [(3, 1, body)]
+    assert feed(parser, HEARTBEAT_FRAME[3:]) == [(8, 0, b"")]
 
 
 def test_frame_exactly_frame_max():
     data = body_frames(1, b"a" * (FRAME_MAX - 8), FRAME_MAX)
-    assert FrameParser(FRAME_MAX).feed(data) == [(3, 1, b"a" * (FRAME_MAX - 8))]
+    assert feed(FrameParser(FRAME_MAX), data) == [(3, 1, b"a" * (FRAME_MAX - 8))]
 
 
 def test_frame_over_frame_max_fails_on_its_header():
     oversized = struct.pack(">BHI", 3, 1, FRAME_MAX - 7)
     with pytest.raises(FrameError) as info:
-        FrameParser(FRAME_MAX).feed(oversized)
+        feed(FrameParser(FRAME_MAX), oversized)
     assert info.value.reply_code == 501
 
 
 def test_frame_max_changes_after_tuning():
     parser = FrameParser(0)
-    assert parser.feed(body_frames(1, b"a" * 5000, 0)) == [(3, 1, b"a" * 5000)]
+    assert feed(parser, body_frames(1, b"a" * 5000, 0)) == [(3, 1, b"a" * 5000)]
     parser.frame_max = FRAME_MAX
     with pytest.raises(FrameError):
-        parser.feed(body_frames(1, b"a" * 5000, 0))
+        feed(parser, body_frames(1, b"a" * 5000, 0))
 
 
 def test_bad_frame_end():
     with pytest.raises(FrameError):
-        FrameParser(FRAME_MAX).feed(HEARTBEAT_FRAME[:-1] + b"\x00")
+        feed(FrameParser(FRAME_MAX), HEARTBEAT_FRAME[:-1] + b"\x00")
     parser = FrameParser(FRAME_MAX)
-    parser.feed(b"\x03\x00\x01\x00\x00\x00\x02ab")
+    feed(parser, b"\x03\x00\x01\x00\x00\x00\x02ab")
     with pytest.raises(FrameError):
-        parser.feed(b"\xcf")
+        feed(parser, b"\xcf")
 
 
 def parse_or_frame_error(reads, frame_max):
     parser = FrameParser(frame_max)
     try:
         for read in reads:
-            parser.feed(read)
+            feed(parser, read)
     except FrameError:
         pass
 
@@ -214,6 +224,13 @@ def test_fuzz_mutated_stream(data):
     cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=4)))
     reads = [bytes(stream[a:b]) for a, b in zip([0, *cuts], [*cuts, len(stream)])]
     parse_or_frame_error(reads, FRAME_MAX)
+
+
+def test_frames_of_one_read_share_its_buffer():
+    data, _ = sample_stream()
+    frames = FrameParser(FRAME_MAX).feed(data)
+    assert all(buf is data for _, _, buf, _, _ in frames)
+    assert [(start, end) for *_, start, end in frames][0] == (7, 7 + len(publish_method_payload()))
 
 
 def test_frame_error_is_a_protocol_error():

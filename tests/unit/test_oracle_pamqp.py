@@ -34,6 +34,7 @@ if str(REPO) not in sys.path:  # codegen is a development tool, not an installed
 from aioamqp._generated.methods import METHODS  # noqa: E402
 from aioamqp._generated.properties import (  # noqa: E402
     BasicProperties,
+    decode_basic_header,
     decode_basic_properties,
     encode_basic_properties,
 )
@@ -237,7 +238,8 @@ def assert_aware_utc(value):
 def parse_one_frame(data: bytes):
     frames = FrameParser(0).feed(data)
     assert len(frames) == 1
-    return frames[0]
+    frame_type, channel_id, buf, start, end = frames[0]
+    return frame_type, channel_id, buf[start:end]
 
 
 # The name map, checked against pamqp's classes
@@ -389,6 +391,8 @@ def test_we_decode_pamqp_properties(props, body_size):
 
     decoded = decode_basic_properties(payload, 12)
     assert decode_basic_properties(memoryview(payload), 12) == decoded
+    assert decode_basic_header(payload) == (body_size, decoded)
+    assert decode_basic_header(memoryview(payload)) == (body_size, decoded)
     for name in BasicProperties.NAMES:
         value = getattr(decoded, name)
         sent_value = props.get(name)
