@@ -74,12 +74,21 @@ def encode_parts(method: Method, structs: StructNames) -> tuple[list[str], bool]
             fmt, values, head = ">HH" + fmt[1:], [str(v) for v in head] + values, []
         if all(v.isdigit() for v in values):
             parts.append(bytes_literal(struct.pack(fmt, *map(int, values))))
+        elif fmt == ">B" and seg.groups[0][0].wire == "bit":  # flags: 0..255 by construction
+            parts.append(f"_OCTETS[{values[0]}]")
         else:
             parts.append(f"{structs(fmt)}.pack({', '.join(values)})")
             packs = True
     if head:
         parts.insert(0, bytes_literal(struct.pack(">HH", *head)))
     return _merge_literals(parts), packs
+
+
+def encode_expression(parts: list[str]) -> str:
+    """The concatenation of parts; three or more are joined in one allocation."""
+    if len(parts) <= 2:
+        return " + ".join(parts)
+    return 'b"".join((' + ", ".join(parts) + "))"
 
 
 def _merge_literals(parts: list[str]) -> list[str]:

@@ -75,8 +75,9 @@ def render(spec: Spec) -> dict[str, str]:
     methods = []
     for m in spec.methods:
         parts, packs = emit.encode_parts(m, method_structs)
+        encode = emit.encode_expression(parts)
         lines, end = emit.decode_lines(m.segments, method_structs, skip=4)  # after the ids
-        methods.append({"m": m, "encode": parts, "packs": packs, "decode": lines, "end": end})
+        methods.append({"m": m, "encode": encode, "packs": packs, "decode": lines, "end": end})
     property_structs = emit.StructNames()
     properties = [
         {"cls": c, "codec": _property_codec(c.properties, property_structs)}
@@ -92,7 +93,7 @@ def render(spec: Spec) -> dict[str, str]:
         + ["read_table_entries"]
     )
     used = lambda texts: [n for n in wire_names if any(n + "(" in t for t in texts)]  # noqa: E731
-    method_texts = [t for item in methods for t in item["encode"] + item["decode"]]
+    method_texts = [t for item in methods for t in [item["encode"], *item["decode"]]]
     property_texts = [
         t for p in properties for c in p["codec"] for t in [c["encode"], *c["decode"]]
     ]

@@ -17,8 +17,8 @@ from aioamqp.wire import (
 )
 
 Buffer = bytes | bytearray | memoryview
+_OCTETS = tuple(bytes((n,)) for n in range(256))  # a flag octet's bytes, by value
 
-_S_B = struct.Struct(">B")
 _S_BB = struct.Struct(">BB")
 _S_HB = struct.Struct(">HB")
 _S_HH = struct.Struct(">HH")
@@ -130,11 +130,13 @@ class ConnectionStart(Method):
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
         try:
-            return (
-                _S_HHBB.pack(10, 10, version_major, version_minor)
-                + encode_table(server_properties)
-                + encode_longstr(mechanisms)
-                + encode_longstr(locales)
+            return b"".join(
+                (
+                    _S_HHBB.pack(10, 10, version_major, version_minor),
+                    encode_table(server_properties),
+                    encode_longstr(mechanisms),
+                    encode_longstr(locales),
+                )
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"connection.start: {exc}") from None
@@ -206,12 +208,14 @@ class ConnectionStartOk(Method):
         locale: str = "",
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        return (
-            b"\x00\x0a\x00\x0b"
-            + encode_table(client_properties)
-            + encode_shortstr(mechanism)
-            + encode_longstr(response)
-            + encode_shortstr(locale)
+        return b"".join(
+            (
+                b"\x00\x0a\x00\x0b",
+                encode_table(client_properties),
+                encode_shortstr(mechanism),
+                encode_longstr(response),
+                encode_shortstr(locale),
+            )
         )
 
     @classmethod
@@ -486,7 +490,7 @@ class ConnectionOpen(Method):
         virtual_host: str = "",
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        return b"\x00\x0a\x00\x28" + encode_shortstr(virtual_host) + b"\x00\x00"
+        return b"".join((b"\x00\x0a\x00\x28", encode_shortstr(virtual_host), b"\x00\x00"))
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionOpen:
@@ -591,10 +595,12 @@ class ConnectionClose(Method):
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
         try:
-            return (
-                _S_HHH.pack(10, 50, reply_code)
-                + encode_shortstr(reply_text)
-                + _S_HH.pack(class_id, method_id)
+            return b"".join(
+                (
+                    _S_HHH.pack(10, 50, reply_code),
+                    encode_shortstr(reply_text),
+                    _S_HH.pack(class_id, method_id),
+                )
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"connection.close: {exc}") from None
@@ -764,7 +770,7 @@ class ConnectionUpdateSecret(Method):
         reason: str = "",
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        return b"\x00\x0a\x00\x46" + encode_longstr(new_secret) + encode_shortstr(reason)
+        return b"".join((b"\x00\x0a\x00\x46", encode_longstr(new_secret), encode_shortstr(reason)))
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionUpdateSecret:
@@ -1038,10 +1044,12 @@ class ChannelClose(Method):
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
         try:
-            return (
-                _S_HHH.pack(20, 40, reply_code)
-                + encode_shortstr(reply_text)
-                + _S_HH.pack(class_id, method_id)
+            return b"".join(
+                (
+                    _S_HHH.pack(20, 40, reply_code),
+                    encode_shortstr(reply_text),
+                    _S_HH.pack(class_id, method_id),
+                )
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"channel.close: {exc}") from None
@@ -1171,22 +1179,21 @@ class ExchangeDeclare(Method):
         arguments: Mapping[str, Any] | None = None,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x28\x00\x0a\x00\x00"
-                + encode_shortstr(exchange_name)
-                + encode_shortstr(type_name)
-                + _S_B.pack(
+        return b"".join(
+            (
+                b"\x00\x28\x00\x0a\x00\x00",
+                encode_shortstr(exchange_name),
+                encode_shortstr(type_name),
+                _OCTETS[
                     (1 if passive else 0)
                     | (2 if durable else 0)
                     | (4 if auto_delete else 0)
                     | (8 if internal else 0)
                     | (16 if no_wait else 0)
-                )
-                + encode_table(arguments)
+                ],
+                encode_table(arguments),
             )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"exchange.declare: {exc}") from None
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeDeclare:
@@ -1290,14 +1297,13 @@ class ExchangeDelete(Method):
         no_wait: bool = False,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x28\x00\x14\x00\x00"
-                + encode_shortstr(exchange_name)
-                + _S_B.pack((1 if if_unused else 0) | (2 if no_wait else 0))
+        return b"".join(
+            (
+                b"\x00\x28\x00\x14\x00\x00",
+                encode_shortstr(exchange_name),
+                _OCTETS[(1 if if_unused else 0) | (2 if no_wait else 0)],
             )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"exchange.delete: {exc}") from None
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeDelete:
@@ -1408,17 +1414,16 @@ class ExchangeBind(Method):
         arguments: Mapping[str, Any] | None = None,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x28\x00\x1e\x00\x00"
-                + encode_shortstr(exchange_destination)
-                + encode_shortstr(exchange_source)
-                + encode_shortstr(routing_key)
-                + _S_B.pack((1 if no_wait else 0))
-                + encode_table(arguments)
+        return b"".join(
+            (
+                b"\x00\x28\x00\x1e\x00\x00",
+                encode_shortstr(exchange_destination),
+                encode_shortstr(exchange_source),
+                encode_shortstr(routing_key),
+                _OCTETS[(1 if no_wait else 0)],
+                encode_table(arguments),
             )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"exchange.bind: {exc}") from None
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeBind:
@@ -1537,17 +1542,16 @@ class ExchangeUnbind(Method):
         arguments: Mapping[str, Any] | None = None,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x28\x00\x28\x00\x00"
-                + encode_shortstr(exchange_destination)
-                + encode_shortstr(exchange_source)
-                + encode_shortstr(routing_key)
-                + _S_B.pack((1 if no_wait else 0))
-                + encode_table(arguments)
+        return b"".join(
+            (
+                b"\x00\x28\x00\x28\x00\x00",
+                encode_shortstr(exchange_destination),
+                encode_shortstr(exchange_source),
+                encode_shortstr(routing_key),
+                _OCTETS[(1 if no_wait else 0)],
+                encode_table(arguments),
             )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"exchange.unbind: {exc}") from None
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeUnbind:
@@ -1678,21 +1682,20 @@ class QueueDeclare(Method):
         arguments: Mapping[str, Any] | None = None,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x32\x00\x0a\x00\x00"
-                + encode_shortstr(queue_name)
-                + _S_B.pack(
+        return b"".join(
+            (
+                b"\x00\x32\x00\x0a\x00\x00",
+                encode_shortstr(queue_name),
+                _OCTETS[
                     (1 if passive else 0)
                     | (2 if durable else 0)
                     | (4 if exclusive else 0)
                     | (8 if auto_delete else 0)
                     | (16 if no_wait else 0)
-                )
-                + encode_table(arguments)
+                ],
+                encode_table(arguments),
             )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"queue.declare: {exc}") from None
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueDeclare:
@@ -1764,10 +1767,12 @@ class QueueDeclareOk(Method):
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
         try:
-            return (
-                b"\x00\x32\x00\x0b"
-                + encode_shortstr(queue_name)
-                + _S_II.pack(message_count, consumer_count)
+            return b"".join(
+                (
+                    b"\x00\x32\x00\x0b",
+                    encode_shortstr(queue_name),
+                    _S_II.pack(message_count, consumer_count),
+                )
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"queue.declare-ok: {exc}") from None
@@ -1844,17 +1849,16 @@ class QueueBind(Method):
         arguments: Mapping[str, Any] | None = None,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x32\x00\x14\x00\x00"
-                + encode_shortstr(queue_name)
-                + encode_shortstr(exchange_name)
-                + encode_shortstr(routing_key)
-                + _S_B.pack((1 if no_wait else 0))
-                + encode_table(arguments)
+        return b"".join(
+            (
+                b"\x00\x32\x00\x14\x00\x00",
+                encode_shortstr(queue_name),
+                encode_shortstr(exchange_name),
+                encode_shortstr(routing_key),
+                _OCTETS[(1 if no_wait else 0)],
+                encode_table(arguments),
             )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"queue.bind: {exc}") from None
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueBind:
@@ -1962,12 +1966,14 @@ class QueueUnbind(Method):
         arguments: Mapping[str, Any] | None = None,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        return (
-            b"\x00\x32\x00\x32\x00\x00"
-            + encode_shortstr(queue_name)
-            + encode_shortstr(exchange_name)
-            + encode_shortstr(routing_key)
-            + encode_table(arguments)
+        return b"".join(
+            (
+                b"\x00\x32\x00\x32\x00\x00",
+                encode_shortstr(queue_name),
+                encode_shortstr(exchange_name),
+                encode_shortstr(routing_key),
+                encode_table(arguments),
+            )
         )
 
     @classmethod
@@ -2064,14 +2070,13 @@ class QueuePurge(Method):
         no_wait: bool = False,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x32\x00\x1e\x00\x00"
-                + encode_shortstr(queue_name)
-                + _S_B.pack((1 if no_wait else 0))
+        return b"".join(
+            (
+                b"\x00\x32\x00\x1e\x00\x00",
+                encode_shortstr(queue_name),
+                _OCTETS[(1 if no_wait else 0)],
             )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"queue.purge: {exc}") from None
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueuePurge:
@@ -2190,16 +2195,13 @@ class QueueDelete(Method):
         no_wait: bool = False,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x32\x00\x28\x00\x00"
-                + encode_shortstr(queue_name)
-                + _S_B.pack(
-                    (1 if if_unused else 0) | (2 if if_empty else 0) | (4 if no_wait else 0)
-                )
+        return b"".join(
+            (
+                b"\x00\x32\x00\x28\x00\x00",
+                encode_shortstr(queue_name),
+                _OCTETS[(1 if if_unused else 0) | (2 if if_empty else 0) | (4 if no_wait else 0)],
             )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"queue.delete: {exc}") from None
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueDelete:
@@ -2438,21 +2440,20 @@ class BasicConsume(Method):
         arguments: Mapping[str, Any] | None = None,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x3c\x00\x14\x00\x00"
-                + encode_shortstr(queue_name)
-                + encode_shortstr(consumer_tag)
-                + _S_B.pack(
+        return b"".join(
+            (
+                b"\x00\x3c\x00\x14\x00\x00",
+                encode_shortstr(queue_name),
+                encode_shortstr(consumer_tag),
+                _OCTETS[
                     (1 if no_local else 0)
                     | (2 if no_ack else 0)
                     | (4 if exclusive else 0)
                     | (8 if no_wait else 0)
-                )
-                + encode_table(arguments)
+                ],
+                encode_table(arguments),
             )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"basic.consume: {exc}") from None
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicConsume:
@@ -2569,14 +2570,9 @@ class BasicCancel(Method):
         no_wait: bool = False,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x3c\x00\x1e"
-                + encode_shortstr(consumer_tag)
-                + _S_B.pack((1 if no_wait else 0))
-            )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"basic.cancel: {exc}") from None
+        return b"".join(
+            (b"\x00\x3c\x00\x1e", encode_shortstr(consumer_tag), _OCTETS[(1 if no_wait else 0)])
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicCancel:
@@ -2693,15 +2689,14 @@ class BasicPublish(Method):
         immediate: bool = False,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x3c\x00\x28\x00\x00"
-                + encode_shortstr(exchange_name)
-                + encode_shortstr(routing_key)
-                + _S_B.pack((1 if mandatory else 0) | (2 if immediate else 0))
+        return b"".join(
+            (
+                b"\x00\x3c\x00\x28\x00\x00",
+                encode_shortstr(exchange_name),
+                encode_shortstr(routing_key),
+                _OCTETS[(1 if mandatory else 0) | (2 if immediate else 0)],
             )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"basic.publish: {exc}") from None
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicPublish:
@@ -2775,11 +2770,13 @@ class BasicReturn(Method):
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
         try:
-            return (
-                _S_HHH.pack(60, 50, reply_code)
-                + encode_shortstr(reply_text)
-                + encode_shortstr(exchange_name)
-                + encode_shortstr(routing_key)
+            return b"".join(
+                (
+                    _S_HHH.pack(60, 50, reply_code),
+                    encode_shortstr(reply_text),
+                    encode_shortstr(exchange_name),
+                    encode_shortstr(routing_key),
+                )
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.return: {exc}") from None
@@ -2867,12 +2864,14 @@ class BasicDeliver(Method):
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
         try:
-            return (
-                b"\x00\x3c\x00\x3c"
-                + encode_shortstr(consumer_tag)
-                + _S_QB.pack(delivery_tag, (1 if redelivered else 0))
-                + encode_shortstr(exchange_name)
-                + encode_shortstr(routing_key)
+            return b"".join(
+                (
+                    b"\x00\x3c\x00\x3c",
+                    encode_shortstr(consumer_tag),
+                    _S_QB.pack(delivery_tag, (1 if redelivered else 0)),
+                    encode_shortstr(exchange_name),
+                    encode_shortstr(routing_key),
+                )
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.deliver: {exc}") from None
@@ -2942,14 +2941,13 @@ class BasicGet(Method):
         no_ack: bool = False,
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
-        try:
-            return (
-                b"\x00\x3c\x00\x46\x00\x00"
-                + encode_shortstr(queue_name)
-                + _S_B.pack((1 if no_ack else 0))
+        return b"".join(
+            (
+                b"\x00\x3c\x00\x46\x00\x00",
+                encode_shortstr(queue_name),
+                _OCTETS[(1 if no_ack else 0)],
             )
-        except struct.error as exc:
-            raise IntegerOutOfRange(f"basic.get: {exc}") from None
+        )
 
     @classmethod
     def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicGet:
@@ -3030,11 +3028,13 @@ class BasicGetOk(Method):
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
         try:
-            return (
-                _S_HHQB.pack(60, 71, delivery_tag, (1 if redelivered else 0))
-                + encode_shortstr(exchange_name)
-                + encode_shortstr(routing_key)
-                + _S_I.pack(message_count)
+            return b"".join(
+                (
+                    _S_HHQB.pack(60, 71, delivery_tag, (1 if redelivered else 0)),
+                    encode_shortstr(exchange_name),
+                    encode_shortstr(routing_key),
+                    _S_I.pack(message_count),
+                )
             )
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.get-ok: {exc}") from None

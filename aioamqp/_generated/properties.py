@@ -247,84 +247,99 @@ def decode_basic_header(
     try:
         body_size, flags = _SIZE_FLAGS.unpack_from(buf, offset + 4)
         offset += 14
-        while flags:  # left as soon as no flag remains below the property just read
-            if flags & 32768:
+        # Flags from the highest: each present one is compared and subtracted (int comparisons
+        # cost less than masks); the loop is left as soon as none remains.
+        while flags:
+            if flags >= 32768:
                 start = offset + 1
                 offset = start + buf[offset]
                 props.content_type = buf[start:offset].decode()
-                if not flags & 32767:
+                flags -= 32768
+                if not flags:
                     break
-            if flags & 16384:
+            if flags >= 16384:
                 start = offset + 1
                 offset = start + buf[offset]
                 props.content_encoding = buf[start:offset].decode()
-                if not flags & 16383:
+                flags -= 16384
+                if not flags:
                     break
-            if flags & 8192:
+            if flags >= 8192:
                 start = offset + 4
                 offset = start + _S_I.unpack_from(buf, offset)[0]
                 props.headers = read_table_entries(buf, start, offset)
-                if not flags & 8191:
+                flags -= 8192
+                if not flags:
                     break
-            if flags & 4096:
+            if flags >= 4096:
                 props.delivery_mode = buf[offset]
                 offset += 1
-                if not flags & 4095:
+                flags -= 4096
+                if not flags:
                     break
-            if flags & 2048:
+            if flags >= 2048:
                 props.priority = buf[offset]
                 offset += 1
-                if not flags & 2047:
+                flags -= 2048
+                if not flags:
                     break
-            if flags & 1024:
+            if flags >= 1024:
                 start = offset + 1
                 offset = start + buf[offset]
                 props.correlation_id = buf[start:offset].decode()
-                if not flags & 1023:
+                flags -= 1024
+                if not flags:
                     break
-            if flags & 512:
+            if flags >= 512:
                 start = offset + 1
                 offset = start + buf[offset]
                 props.reply_to = buf[start:offset].decode()
-                if not flags & 511:
+                flags -= 512
+                if not flags:
                     break
-            if flags & 256:
+            if flags >= 256:
                 start = offset + 1
                 offset = start + buf[offset]
                 props.expiration = buf[start:offset].decode()
-                if not flags & 255:
+                flags -= 256
+                if not flags:
                     break
-            if flags & 128:
+            if flags >= 128:
                 start = offset + 1
                 offset = start + buf[offset]
                 props.message_id = buf[start:offset].decode()
-                if not flags & 127:
+                flags -= 128
+                if not flags:
                     break
-            if flags & 64:
+            if flags >= 64:
                 (_stamp0,) = _S_Q.unpack_from(buf, offset)
                 props.timestamp = decode_timestamp(_stamp0)
                 offset += 8
-                if not flags & 63:
+                flags -= 64
+                if not flags:
                     break
-            if flags & 32:
+            if flags >= 32:
                 start = offset + 1
                 offset = start + buf[offset]
                 props.message_type = buf[start:offset].decode()
-                if not flags & 31:
+                flags -= 32
+                if not flags:
                     break
-            if flags & 16:
+            if flags >= 16:
                 start = offset + 1
                 offset = start + buf[offset]
                 props.user_id = buf[start:offset].decode()
-                if not flags & 15:
+                flags -= 16
+                if not flags:
                     break
-            if flags & 8:
+            if flags >= 8:
                 start = offset + 1
                 offset = start + buf[offset]
                 props.app_id = buf[start:offset].decode()
-                if not flags & 7:
+                flags -= 8
+                if not flags:
                     break
-            if flags & 4:
+            if flags >= 4:
                 start = offset + 1
                 offset = start + buf[offset]
                 props.cluster_id = buf[start:offset].decode()
