@@ -49,6 +49,7 @@ class Channel(ChannelMethods):
         self.close_event = asyncio.Event()
         self._closing = False
         self._abandoned = False
+        self._close_ok_due = False  # both sides closed at once: the broker's close-ok is to come
         self._close_exception: Exception | None = None
         # (accepted reply INDEXes, future); replies on a channel arrive in request order
         self._rpcs: deque[tuple[tuple[int, ...], asyncio.Future[Any]]] = deque()
@@ -210,11 +211,20 @@ class Channel(ChannelMethods):
         self._rpcs.append((method.RESPONSES, future))
 
     def _on_close(self, method: m.ChannelClose) -> None:
-        """The broker closed the channel: acknowledge, then fail everything waiting on it."""
+        """The broker closed the channel: acknowledge, then fail everything waiting on it.
+
+        If our own close crossed the broker's, the broker still answers it with close-ok: the
+        channel id stays taken until then, so that reply cannot reach a new channel.
+        """
         self.protocol._write(method_frame(self.channel_id, m.ChannelCloseOk().encode()))
+        self._close_ok_due = any(m.ChannelCloseOk.INDEX in replies for replies, _ in self._rpcs)
         self._set_closed(exceptions.ChannelClosed(method.reply_code, method.reply_text))
 
     def _on_close_ok(self, method: m.Method) -> None:
+        if self._close_ok_due:  # the answer to a close that crossed the broker's
+            self._close_ok_due = False
+            self.protocol._release_channel(self)
+            return
         self._resolve(method, True)
         self._set_closed(exceptions.ChannelClosed())
 
@@ -334,7 +344,8 @@ class Channel(ChannelMethods):
         if self._returns is not None:
             self._returns.stop(interrupt)
         self.close_event.set()
-        self.protocol._release_channel(self)
+        if not self._close_ok_due:
+            self.protocol._release_channel(self)
 
     # -- API ----------------------------------------------------------------------------------
 

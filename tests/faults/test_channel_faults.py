@@ -136,3 +136,27 @@ async def test_cancelled_channel_open_does_not_reuse_a_channel_the_peer_opened(b
     broker.send_method(channel_id, m.ChannelOpenOk())
     channel = await asyncio.wait_for(reopening, 1)
     assert channel.is_open and channel.channel_id == channel_id
+
+
+async def test_both_sides_closing_a_channel_keep_its_id_until_the_last_close_ok(broker):
+    errors = []
+    transport, protocol = await broker.connect(on_error=errors.append)
+    channel = await broker.open_channel(protocol)
+    closing = asyncio.ensure_future(channel.close())
+    await broker.expect(m.ChannelClose, channel=1)
+    # The peer closed the channel at the same moment: each side answers the other's close.
+    text = "PRECONDITION_FAILED - unknown delivery tag 7"
+    broker.send_method(1, m.ChannelClose(PRECONDITION_FAILED, text, 60, 80))
+    await broker.expect(m.ChannelCloseOk, channel=1)
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await asyncio.wait_for(closing, 0.5)
+    assert info.value.code == PRECONDITION_FAILED
+    # The peer's close-ok to our close is still due on channel 1: a new channel must not take it.
+    other = await broker.open_channel(protocol)
+    assert other.channel_id != 1
+    broker.send_method(1, m.ChannelCloseOk())
+    assert (await _declare(broker, other, "after"))["queue"] == "after"
+    third = await broker.open_channel(protocol)  # now id 1 is free again
+    assert third.channel_id == 1
+    assert (await _declare(broker, third, "again"))["queue"] == "again"
+    assert protocol.state == OPEN and other.is_open and not errors

@@ -116,6 +116,24 @@ async def test_channel_closed_by_broker_frees_its_id(protocol):
     await asyncio.wait_for(again.queue_declare("", exclusive=True), T)
 
 
+async def test_close_crossing_the_brokers_close_keeps_the_connection_and_the_id(protocol):
+    """An ack of an unknown tag makes RabbitMQ close the channel while our close is on its way.
+    RabbitMQ answers our close with close-ok too; only then is the id free (the fault tests
+    check that a new channel cannot take it before)."""
+    channel = await asyncio.wait_for(protocol.channel(), T)
+    await channel.basic_client_ack(delivery_tag=999)  # the broker answers with channel.close
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await asyncio.wait_for(channel.close(), T)
+    assert info.value.code == 406
+    async with asyncio.timeout(T):
+        while channel.channel_id in protocol.channels:  # until the broker's close-ok
+            await asyncio.sleep(0.01)
+    again = await asyncio.wait_for(protocol.channel(), T)
+    assert again.channel_id == channel.channel_id
+    await asyncio.wait_for(again.queue_declare("", exclusive=True), T)
+    assert again.is_open and protocol.state == aioamqp.protocol.OPEN
+
+
 class RecordingChannel(Channel):
     created = []
 
