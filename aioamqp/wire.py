@@ -336,6 +336,7 @@ def read_table_entries(buf: bytes, offset: int, end: int, depth: int = 0) -> dic
     the table ended inside their frame, as read_table checks it ends inside buf.
     """
     unpack_long = _unpack_long  # locals: this loop is the hot path of every delivery's headers
+    octet_values = _OCTET_VALUES_BY_LETTER
     fixed_width = _FIXED_WIDTH_BY_LETTER
     table: dict[str, Any] = {}
     # Strings and fixed-width values, the usual headers, are read inline.
@@ -352,6 +353,11 @@ def read_table_entries(buf: bytes, offset: int, end: int, depth: int = 0) -> dic
                 table[key] = raw.decode()
             except UnicodeDecodeError:
                 table[key] = raw  # brokers and other clients put binary data here too
+            continue
+        values = octet_values[letter]
+        if values is not None:  # t, b, B: looked up, cheaper than a struct call
+            table[key] = values[buf[offset + 1]]
+            offset += 2
             continue
         fixed = fixed_width[letter]
         if fixed is not None:
@@ -403,6 +409,13 @@ _FIXED_WIDTH_FIELDS: dict[int, tuple[Callable[[Buffer, int], tuple[Any, ...]], i
 }
 """Type letter to (unpack_from, size) of the field types that are one struct value."""
 _FIXED_WIDTH_BY_LETTER = tuple(_FIXED_WIDTH_FIELDS.get(letter) for letter in range(256))
+_OCTET_VALUES: dict[int, tuple[Any, ...]] = {
+    ord("t"): (False,) + (True,) * 255,
+    ord("b"): tuple(range(128)) + tuple(range(-128, 0)),
+    ord("B"): tuple(range(256)),
+}
+"""Type letter to the value of each octet, for the one-octet field types."""
+_OCTET_VALUES_BY_LETTER = tuple(_OCTET_VALUES.get(letter) for letter in range(256))
 
 
 def _fixed_width_decoder(letter: str) -> Callable[[Buffer, int, int], tuple[Any, int]]:

@@ -198,6 +198,18 @@ def test_decode_every_type_letter(entry, value):
     assert offset == 4 + 2 + len(entry)
 
 
+@pytest.mark.parametrize("letter, fmt", [(b"t", ">?"), (b"b", ">b"), (b"B", ">B")])
+def test_one_octet_values_decode_as_struct_does(letter, fmt):
+    """Tables look one-octet values up instead of unpacking them: every octet, same value."""
+    entries = b"".join(
+        b"\x02" + bytes([octet >> 4, octet & 15]) + letter + bytes([octet]) for octet in range(256)
+    )
+    decoded, _ = decode_table(table_bytes(entries), 0)
+    for octet, value in zip(range(256), decoded.values()):
+        (expected,) = struct.unpack(fmt, bytes([octet]))
+        assert value == expected and type(value) is type(expected)
+
+
 def test_decimal_keeps_its_scale():
     decoded = decode_table(encode_table({"a": Decimal("1.50")}), 0)[0]["a"]
     assert decoded.as_tuple() == Decimal("1.50").as_tuple()
