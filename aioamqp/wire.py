@@ -42,7 +42,8 @@ _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _UINT64_MAX = 2**64 - 1
 _EMPTY_TABLE = b"\x00\x00\x00\x00"
-_LENGTH_OCTETS = tuple(bytes((n,)) for n in range(256))  # a shortstr's length prefix, by length
+OCTETS = tuple(bytes((n,)) for n in range(256))
+"""The one-octet bytes of each value 0..255: shortstr length prefixes, flag octets."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_SECOND = timedelta(seconds=1)
 
@@ -82,7 +83,7 @@ def encode_shortstr(value: str | bytes) -> bytes:
     else:
         raw = _text_bytes(value, "shortstr")
     try:
-        return _LENGTH_OCTETS[len(raw)] + raw
+        return OCTETS[len(raw)] + raw
     except IndexError:
         raise ShortStrTooLong(f"shortstr is {len(raw)} UTF-8 bytes, the limit is 255") from None
 
@@ -131,7 +132,7 @@ def _encode_table(table: Mapping[str, Any], depth: int) -> bytes:
             except UnicodeEncodeError as exc:
                 raise FieldEncodeError(f"shortstr {key!r} cannot be encoded as UTF-8") from exc
             try:
-                append(_LENGTH_OCTETS[len(raw)])
+                append(OCTETS[len(raw)])
             except IndexError:
                 raise ShortStrTooLong(
                     f"shortstr is {len(raw)} UTF-8 bytes, the limit is 255"

@@ -75,7 +75,7 @@ def encode_parts(method: Method, structs: StructNames) -> tuple[list[str], bool]
         if all(v.isdigit() for v in values):
             parts.append(bytes_literal(struct.pack(fmt, *map(int, values))))
         elif fmt == ">B" and seg.groups[0][0].wire == "bit":  # flags: 0..255 by construction
-            parts.append(f"_OCTETS[{values[0]}]")
+            parts.append(f"OCTETS[{values[0]}]")
         else:
             parts.append(f"{structs(fmt)}.pack({', '.join(values)})")
             packs = True
@@ -118,14 +118,14 @@ def decode_lines(
     `settle`, the statements end by moving `offset` past the fields.
     """
     lines: list[str] = []
-    at = _Position(skip)
+    ahead = skip  # bytes read beyond `offset` so far
     length = None  # the variable holding the next short string's length, if a struct read it
     for index, seg in enumerate(segments):
         if seg.variable:
             f = seg.fields[0]
             dest = None if f.reserved else f"{target}.{f.name}"
-            lines += _decode_variable(f.wire, dest, at, length, structs)
-            length = None
+            lines += _decode_variable(f.wire, dest, ahead, length, structs)
+            ahead, length = 0, None  # `offset` is now past the field
             continue
         names = []
         post = []
@@ -150,6 +150,7 @@ def decode_lines(
         if following and following.fields[0].wire == "shortstr":
             fmt, length = fmt + "B", "_length"  # the length octet joins this struct
             names.append(length)
+        at = _position(ahead)
         if all(name == "_" for name in names):
             pass  # reserved only: skip it; the final length check catches truncation
         elif fmt == ">B":
@@ -158,57 +159,42 @@ def decode_lines(
             lines.append(f"({names[0]},) = {structs(fmt)}.unpack_from(buf, {at})")
         else:
             lines.append(f"{', '.join(names)} = {structs(fmt)}.unpack_from(buf, {at})")
-        at.advance(struct.calcsize(fmt))
+        ahead += struct.calcsize(fmt)
         lines += post
-    if settle and at.constant:
-        lines.append(f"offset += {at.constant}")
-        at.settle()
-    return lines, str(at)
+    if settle and ahead:
+        lines.append(f"offset += {ahead}")
+        ahead = 0
+    return lines, _position(ahead)
 
 
-class _Position:
-    """Where reading has got to: the variable `offset` plus a constant."""
-
-    def __init__(self, constant: int) -> None:
-        self.constant = constant
-
-    def __str__(self) -> str:
-        return f"offset + {self.constant}" if self.constant else "offset"
-
-    def advance(self, size: int) -> None:
-        self.constant += size
-
-    def settle(self) -> None:
-        """The position is now held by `offset` itself."""
-        self.constant = 0
+def _position(ahead: int) -> str:
+    return f"offset + {ahead}" if ahead else "offset"
 
 
 def _decode_variable(
-    wire: str, dest: str | None, at: _Position, length: str | None, structs: StructNames
+    wire: str, dest: str | None, ahead: int, length: str | None, structs: StructNames
 ) -> list[str]:
+    """Statements reading one variable-width field `ahead` bytes after `offset`, leaving
+    `offset` just past it."""
     if wire == "shortstr":
         if length is None:  # the length octet is still to read
-            length = f"buf[{at}]"
-            at.advance(1)
+            length = f"buf[{_position(ahead)}]"
+            ahead += 1
         if dest is None:
-            lines = [f"offset = {at} + {length}"]
-        else:
-            lines = [
-                f"start = {at}",
-                f"offset = start + {length}",
-                f"{dest} = buf[start:offset].decode()",
-            ]
-    elif wire == "table":  # the decoder holds bytes and catches malformed-data errors itself
+            return [f"offset = {_position(ahead)} + {length}"]
+        return [
+            f"start = {_position(ahead)}",
+            f"offset = start + {length}",
+            f"{dest} = buf[start:offset].decode()",
+        ]
+    at = _position(ahead)
+    if wire == "table":  # the decoder holds bytes and catches malformed-data errors itself
         size = f"{structs('>I')}.unpack_from(buf, {at})[0]"
         if dest is None:
-            lines = [f"offset = {at} + 4 + {size}"]
-        else:
-            lines = [
-                f"start = {at} + 4",
-                f"offset = start + {size}",
-                f"{dest} = read_table_entries(buf, start, offset)",
-            ]
-    else:
-        lines = [f"{dest or '_'}, offset = decode_{wire}(buf, {at})"]
-    at.settle()
-    return lines
+            return [f"offset = {at} + 4 + {size}"]
+        return [
+            f"start = {at} + 4",
+            f"offset = start + {size}",
+            f"{dest} = read_table_entries(buf, start, offset)",
+        ]
+    return [f"{dest or '_'}, offset = decode_{wire}(buf, {at})"]

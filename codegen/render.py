@@ -41,12 +41,11 @@ def _property_codec(props: list[Field], structs: emit.StructNames) -> list[dict]
         if f.wire in FIXED:
             value = "encode_timestamp(value)" if f.wire == "timestamp" else "value"
             encode = f"{structs('>' + FIXED[f.wire])}.pack({value})"
-            decode, _ = emit.decode_lines(segments([f]), structs, target="props", settle=True)
         elif f.wire in ("shortstr", "longstr", "table"):
             encode = f"encode_{f.wire}(value)"
-            decode, _ = emit.decode_lines(segments([f]), structs, target="props", settle=True)
         else:
             raise ValueError(f"content property {f.spec_name} has unsupported type {f.wire}")
+        decode, _ = emit.decode_lines(segments([f]), structs, target="props", settle=True)
         codec.append({"field": f, "flag": 1 << (15 - i), "encode": encode, "decode": decode})
     return codec
 
@@ -90,9 +89,11 @@ def render(spec: Spec) -> dict[str, str]:
             for verb in ("encode", "decode")
             for wire in ("shortstr", "longstr", "table", "timestamp")
         ]
-        + ["read_table_entries"]
+        + ["read_table_entries", "OCTETS"]
     )
-    used = lambda texts: [n for n in wire_names if any(n + "(" in t for t in texts)]  # noqa: E731
+    used = lambda texts: [  # noqa: E731
+        n for n in wire_names if any(n + "(" in t or n + "[" in t for t in texts)
+    ]
     method_texts = [t for item in methods for t in [item["encode"], *item["decode"]]]
     property_texts = [
         t for p in properties for c in p["codec"] for t in [c["encode"], *c["decode"]]

@@ -9,6 +9,7 @@ from typing import Any, Callable, ClassVar, Mapping
 
 from aioamqp.exceptions import AmqpDecodeError, IntegerOutOfRange
 from aioamqp.wire import (
+    OCTETS,
     decode_longstr,
     encode_longstr,
     encode_shortstr,
@@ -17,7 +18,6 @@ from aioamqp.wire import (
 )
 
 Buffer = bytes | bytearray | memoryview
-_OCTETS = tuple(bytes((n,)) for n in range(256))  # a flag octet's bytes, by value
 
 _S_BB = struct.Struct(">BB")
 _S_HB = struct.Struct(">HB")
@@ -1184,7 +1184,7 @@ class ExchangeDeclare(Method):
                 b"\x00\x28\x00\x0a\x00\x00",
                 encode_shortstr(exchange_name),
                 encode_shortstr(type_name),
-                _OCTETS[
+                OCTETS[
                     (1 if passive else 0)
                     | (2 if durable else 0)
                     | (4 if auto_delete else 0)
@@ -1301,7 +1301,7 @@ class ExchangeDelete(Method):
             (
                 b"\x00\x28\x00\x14\x00\x00",
                 encode_shortstr(exchange_name),
-                _OCTETS[(1 if if_unused else 0) | (2 if no_wait else 0)],
+                OCTETS[(1 if if_unused else 0) | (2 if no_wait else 0)],
             )
         )
 
@@ -1420,7 +1420,7 @@ class ExchangeBind(Method):
                 encode_shortstr(exchange_destination),
                 encode_shortstr(exchange_source),
                 encode_shortstr(routing_key),
-                _OCTETS[(1 if no_wait else 0)],
+                OCTETS[(1 if no_wait else 0)],
                 encode_table(arguments),
             )
         )
@@ -1548,7 +1548,7 @@ class ExchangeUnbind(Method):
                 encode_shortstr(exchange_destination),
                 encode_shortstr(exchange_source),
                 encode_shortstr(routing_key),
-                _OCTETS[(1 if no_wait else 0)],
+                OCTETS[(1 if no_wait else 0)],
                 encode_table(arguments),
             )
         )
@@ -1686,7 +1686,7 @@ class QueueDeclare(Method):
             (
                 b"\x00\x32\x00\x0a\x00\x00",
                 encode_shortstr(queue_name),
-                _OCTETS[
+                OCTETS[
                     (1 if passive else 0)
                     | (2 if durable else 0)
                     | (4 if exclusive else 0)
@@ -1855,7 +1855,7 @@ class QueueBind(Method):
                 encode_shortstr(queue_name),
                 encode_shortstr(exchange_name),
                 encode_shortstr(routing_key),
-                _OCTETS[(1 if no_wait else 0)],
+                OCTETS[(1 if no_wait else 0)],
                 encode_table(arguments),
             )
         )
@@ -2074,7 +2074,7 @@ class QueuePurge(Method):
             (
                 b"\x00\x32\x00\x1e\x00\x00",
                 encode_shortstr(queue_name),
-                _OCTETS[(1 if no_wait else 0)],
+                OCTETS[(1 if no_wait else 0)],
             )
         )
 
@@ -2199,7 +2199,7 @@ class QueueDelete(Method):
             (
                 b"\x00\x32\x00\x28\x00\x00",
                 encode_shortstr(queue_name),
-                _OCTETS[(1 if if_unused else 0) | (2 if if_empty else 0) | (4 if no_wait else 0)],
+                OCTETS[(1 if if_unused else 0) | (2 if if_empty else 0) | (4 if no_wait else 0)],
             )
         )
 
@@ -2445,7 +2445,7 @@ class BasicConsume(Method):
                 b"\x00\x3c\x00\x14\x00\x00",
                 encode_shortstr(queue_name),
                 encode_shortstr(consumer_tag),
-                _OCTETS[
+                OCTETS[
                     (1 if no_local else 0)
                     | (2 if no_ack else 0)
                     | (4 if exclusive else 0)
@@ -2571,7 +2571,7 @@ class BasicCancel(Method):
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
         return b"".join(
-            (b"\x00\x3c\x00\x1e", encode_shortstr(consumer_tag), _OCTETS[(1 if no_wait else 0)])
+            (b"\x00\x3c\x00\x1e", encode_shortstr(consumer_tag), OCTETS[(1 if no_wait else 0)])
         )
 
     @classmethod
@@ -2694,7 +2694,7 @@ class BasicPublish(Method):
                 b"\x00\x3c\x00\x28\x00\x00",
                 encode_shortstr(exchange_name),
                 encode_shortstr(routing_key),
-                _OCTETS[(1 if mandatory else 0) | (2 if immediate else 0)],
+                OCTETS[(1 if mandatory else 0) | (2 if immediate else 0)],
             )
         )
 
@@ -2942,11 +2942,7 @@ class BasicGet(Method):
     ) -> bytes:
         """The payload for these arguments, without building a method object."""
         return b"".join(
-            (
-                b"\x00\x3c\x00\x46\x00\x00",
-                encode_shortstr(queue_name),
-                _OCTETS[(1 if no_ack else 0)],
-            )
+            (b"\x00\x3c\x00\x46\x00\x00", encode_shortstr(queue_name), OCTETS[(1 if no_ack else 0)])
         )
 
     @classmethod
