@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _LARGE_BODY = 65536  # bodies this large are written in pieces
+# Sent at the end of the loop turn, merged with others: losing one means a redelivery, not a loss.
+_MERGED = frozenset(("basic.ack", "basic.nack", "basic.reject"))
+Orphan = Callable[[Any], None]  # handles a reply that arrives after its caller stopped waiting
 
 
 class Channel(ChannelMethods):
@@ -51,9 +54,11 @@ class Channel(ChannelMethods):
         self._abandoned = False
         self._close_ok_due = False  # both sides closed at once: the broker's close-ok is to come
         self._close_exception: Exception | None = None
-        # (accepted reply INDEXes, future); replies on a channel arrive in request order
-        self._rpcs: deque[tuple[tuple[int, ...], asyncio.Future[Any]]] = deque()
+        # (accepted reply INDEXes, future, orphan); replies on a channel arrive in request order
+        self._rpcs: deque[tuple[tuple[int, ...], asyncio.Future[Any], Orphan | None]] = deque()
         self._consumers: dict[str, Consumer] = {}
+        # Consumers being cancelled: deliveries may still come until the broker's cancel-ok.
+        self._ending: dict[str, Consumer] = {}
         self._returns: Consumer | None = None
         self._delivery_tag = 0
         self._unconfirmed: dict[int, asyncio.Future[None]] = {}
@@ -83,9 +88,13 @@ class Channel(ChannelMethods):
             raise exceptions.fresh(self._close_exception or exceptions.ChannelClosed())
 
     async def _write_payload(self, payload: bytes, name: str) -> None:
-        """Send a method that gets no reply (acks and the like), as its encoded payload."""
+        """Send a method that gets no reply (acks and the like), as its encoded payload.
+        Acks, nacks and rejects are merged until the end of the loop turn; the rest go now."""
         self._check_open()
-        self.protocol._write(self._frame(payload, name))
+        if name in _MERGED:
+            self.protocol._write_soon(self._frame(payload, name))
+        else:
+            self.protocol._write(self._frame(payload, name))
 
     def _frame(self, payload: bytes, name: str) -> bytes:
         """The method frame of a payload; one over frame_max raises before anything is sent."""
@@ -107,12 +116,33 @@ class Channel(ChannelMethods):
             return None
         return await self._request(frame, method.RESPONSES, timeout)
 
-    async def _request(self, frame: bytes, replies: tuple[int, ...], timeout: float | None) -> Any:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    async def _request(
+        self,
+        frame: bytes,
+        replies: tuple[int, ...],
+        timeout: float | None,
+        orphan: Orphan | None = None,
+    ) -> Any:
         self.protocol._write(frame)
-        self._rpcs.append((replies, future))
-        # A timed-out or cancelled wait leaves its slot: the late reply is matched and dropped.
-        return await asyncio.wait_for(future, timeout)
+        return await self._reply(replies, timeout, orphan)
+
+    async def _reply(
+        self, replies: tuple[int, ...], timeout: float | None, orphan: Orphan | None = None
+    ) -> Any:
+        """Wait for the reply to the request just written. A timed-out or cancelled wait leaves
+        its slot: the late reply is matched, and handed to orphan if there is one."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._rpcs.append((replies, future, orphan))
+        if self.protocol._reading_paused:
+            self.protocol._update_reading()  # the reply must be read
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except BaseException:
+            # The reply came, but the caller was cancelled before it could take it.
+            if orphan is not None and future.done() and not future.cancelled():
+                if future.exception() is None:
+                    orphan(future.result())
+            raise
 
     # -- incoming frames (called by the protocol's frame reader; never awaits) -----------------
 
@@ -158,13 +188,16 @@ class Channel(ChannelMethods):
         method, properties = self._content_method, self._content_properties
         self._content_method = self._content_properties = None
         self._content_parts = []
-        if self._closing:
-            return
         if isinstance(method, m.BasicDeliver):
-            consumer = self._consumers.get(method.consumer_tag)
+            tag = method.consumer_tag
+            consumer = self._consumers.get(tag) or self._ending.get(tag)
             if consumer is None:
-                logger.warning("delivery for unknown consumer %r dropped", method.consumer_tag)
+                logger.warning(
+                    "delivery %d for unknown consumer %r dropped", method.delivery_tag, tag
+                )
                 return
+            if self._closing and not consumer.no_ack:
+                return  # the broker requeues it when the channel closes
             envelope = Envelope(
                 method.consumer_tag,
                 method.delivery_tag,
@@ -175,7 +208,7 @@ class Channel(ChannelMethods):
             consumer.push((body, envelope, properties))
         elif isinstance(method, m.BasicGetOk):
             self._resolve(method, (method, properties, body))
-        elif isinstance(method, m.BasicReturn):
+        elif isinstance(method, m.BasicReturn) and not self._closing:
             self._on_return(method, properties, body)
 
     def _resolve(self, reply: m.Method, result: Any) -> None:
@@ -184,11 +217,13 @@ class Channel(ChannelMethods):
             raise exceptions.UnexpectedFrame(
                 f"unexpected {reply.NAME} on channel {self.channel_id}"
             )
-        replies, future = self._rpcs.popleft()
+        replies, future, orphan = self._rpcs.popleft()
         if reply.INDEX not in replies:
             raise exceptions.UnexpectedFrame(f"{reply.NAME} does not answer the pending request")
         if not future.done():
             future.set_result(result)
+        elif orphan is not None:
+            orphan(result)
 
     def _on_open_ok(self, method: m.Method) -> None:
         self.is_open = True
@@ -206,9 +241,13 @@ class Channel(ChannelMethods):
     def _close_abandoned(self) -> None:
         self._closing = True
         method = m.ChannelClose(200, "open cancelled", 0, 0)
+        self._send_unawaited(method)
+
+    def _send_unawaited(self, method: m.Method) -> None:
+        """Send a synchronous method whose reply nobody awaits (it is matched and dropped)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.protocol._write(method_frame(self.channel_id, method.encode()))
-        self._rpcs.append((method.RESPONSES, future))
+        self._rpcs.append((method.RESPONSES, future, None))
 
     def _on_close(self, method: m.ChannelClose) -> None:
         """The broker closed the channel: acknowledge, then fail everything waiting on it.
@@ -217,7 +256,7 @@ class Channel(ChannelMethods):
         channel id stays taken until then, so that reply cannot reach a new channel.
         """
         self.protocol._write(method_frame(self.channel_id, m.ChannelCloseOk().encode()))
-        self._close_ok_due = any(m.ChannelCloseOk.INDEX in replies for replies, _ in self._rpcs)
+        self._close_ok_due = any(m.ChannelCloseOk.INDEX in slot[0] for slot in self._rpcs)
         self._set_closed(exceptions.ChannelClosed(method.reply_code, method.reply_text))
 
     def _on_close_ok(self, method: m.Method) -> None:
@@ -233,10 +272,13 @@ class Channel(ChannelMethods):
         self.protocol._write(method_frame(self.channel_id, reply.encode()))
 
     def _on_server_cancel(self, method: m.BasicCancel) -> None:
+        """The broker cancelled a consumer (its queue was deleted, ...): what it delivered
+        before still reaches the callback, which may ack it."""
         consumer = self._consumers.pop(method.consumer_tag, None)
+        consumer = self._ending.pop(method.consumer_tag, consumer)
         self.consumer_callbacks.pop(method.consumer_tag, None)
         if consumer is not None:
-            consumer.stop()
+            consumer.finish()
         if not method.no_wait:
             reply = m.BasicCancelOk(method.consumer_tag)
             self.protocol._write(method_frame(self.channel_id, reply.encode()))
@@ -312,7 +354,30 @@ class Channel(ChannelMethods):
                 self._returned.add(tag)
                 return
 
+    def _on_consume_ok(self, method: m.BasicConsumeOk) -> None:
+        consumer = self._consumers.get(method.consumer_tag)
+        consumer = self._ending.get(method.consumer_tag, consumer)
+        if consumer is not None:
+            consumer.registered = True
+            if consumer.cancel_on_ok:  # its basic_consume gave up waiting
+                self._send_unawaited(m.BasicCancel(method.consumer_tag, False))
+        self._resolve(method, method)
+
+    def _on_cancel_ok(self, method: m.BasicCancelOk) -> None:
+        consumer = self._ending.pop(method.consumer_tag, None)
+        if consumer is not None:
+            consumer.finish()
+        self._resolve(method, method)
+
+    def _reject_delivery(self, delivery_tag: int) -> None:
+        """Give an ack-mode delivery back to the broker now (it redelivers it at once)."""
+        if self.is_open and not self._closing:
+            payload = m.BasicReject.pack(delivery_tag, True)
+            self.protocol._write_soon(method_frame(self.channel_id, payload))
+
     _HANDLERS: dict[int, Callable[[Channel, Any], None]] = {
+        m.BasicConsumeOk.INDEX: _on_consume_ok,
+        m.BasicCancelOk.INDEX: _on_cancel_ok,
         m.ChannelOpenOk.INDEX: _on_open_ok,
         m.ChannelClose.INDEX: _on_close,
         m.ChannelCloseOk.INDEX: _on_close_ok,
@@ -322,30 +387,44 @@ class Channel(ChannelMethods):
         m.BasicNack.INDEX: _on_nack,
     }
 
-    def _set_closed(self, exc: Exception) -> None:
-        """One path for every way a channel ends: fail waiters, stop consumers, free the id."""
+    def _set_closed(self, exc: Exception, interrupt: bool = False) -> None:
+        """One path for every way a channel ends: fail waiters, stop consumers, free the id.
+
+        Callbacks in hand finish, and no_ack deliveries still reach them, unless interrupt is
+        set: the connection is lost, and then they are cancelled.
+        """
         if self._close_exception is not None:
             return
         self.is_open = False
         self._close_exception = exc
-        waiting = [future for _, future in self._rpcs] + list(self._unconfirmed.values())
+        waiting = [slot[1] for slot in self._rpcs] + list(self._unconfirmed.values())
         self._rpcs.clear()
         self._unconfirmed.clear()
         for future in waiting:
             if not future.done():
                 future.set_exception(exceptions.fresh(exc))
                 future.exception()  # retrieved: the caller may have given up waiting
-        # A dead connection interrupts callbacks; a closed channel lets the one in hand finish
-        # (it may be the one closing the channel).
-        interrupt = isinstance(exc, exceptions.AmqpClosedConnection)
-        for consumer in self._consumers.values():
-            consumer.stop(interrupt)
+        for consumer in self.consumers():
+            if interrupt:
+                consumer.interrupt(str(exc))
+            else:
+                consumer.close()
         self._consumers.clear()
-        if self._returns is not None:
-            self._returns.stop(interrupt)
+        self._ending.clear()
         self.close_event.set()
         if not self._close_ok_due:
             self.protocol._release_channel(self)
+
+    def replies_due(self) -> bool:
+        """Whether a request on this channel still waits for its reply."""
+        return bool(self._rpcs)
+
+    def consumers(self) -> list[Consumer]:
+        """Every consumer still running on this channel, the returns' one included."""
+        consumers = [*self._consumers.values(), *self._ending.values()]
+        if self._returns is not None:
+            consumers.append(self._returns)
+        return consumers
 
     # -- API ----------------------------------------------------------------------------------
 
@@ -359,6 +438,8 @@ class Channel(ChannelMethods):
     ) -> bool:
         """Close the channel; returns True. Closing a closed channel raises ChannelClosed."""
         self._check_open()
+        for consumer in self._consumers.values():
+            consumer.cancel()  # ack-mode deliveries not yet handed out go back now
         self._closing = True
         method = m.ChannelClose(reply_code, reply_text, 0, 0)
         frame = method_frame(self.channel_id, method.encode())
@@ -438,45 +519,89 @@ class Channel(ChannelMethods):
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
     ) -> dict[str, Any]:
-        """Start a consumer; callback(channel, body, envelope, properties) runs in order."""
+        """Start a consumer; callback(channel, body, envelope, properties) runs in order.
+
+        If this call is cancelled or times out after its request went out, the consumer is
+        cancelled on the broker; what it delivers meanwhile goes back to the broker (ack mode)
+        or still reaches the callback (no_ack).
+        """
         self._check_open()
         consumer_tag = consumer_tag or f"ctag{self.channel_id}.{uuid.uuid4().hex}"
         if consumer_tag in self._consumers:
             raise exceptions.DuplicateConsumerTag(consumer_tag)
+        method = m.BasicConsume(
+            queue_name, consumer_tag, no_local, no_ack, exclusive, no_wait, arguments
+        )
+        frame = self._frame(method.encode(), method.NAME)
         # Registered before the request: deliveries can follow consume-ok in the same read.
-        self._consumers[consumer_tag] = Consumer(self, consumer_tag, callback)
+        consumer = Consumer(
+            self,
+            consumer_tag,
+            callback,
+            no_ack,
+            reject=self._reject_delivery,
+            buffered=self.protocol._buffered,
+        )
+        self._consumers[consumer_tag] = consumer
         self.consumer_callbacks[consumer_tag] = callback
         try:
-            await super().basic_consume(
-                queue_name, consumer_tag, no_local, no_ack, exclusive, no_wait, arguments, timeout
-            )
+            self.protocol._write(frame)
         except BaseException:
-            self._forget_consumer(consumer_tag)
+            self._consumers.pop(consumer_tag, None)
+            self.consumer_callbacks.pop(consumer_tag, None)
+            consumer.finish()
+            raise
+        if no_wait:
+            consumer.registered = True
+            return {"consumer_tag": consumer_tag}
+        try:
+            await self._reply(method.RESPONSES, timeout)
+        except BaseException:
+            self._abandon_consumer(consumer_tag)
             raise
         return {"consumer_tag": consumer_tag}
+
+    def _abandon_consumer(self, consumer_tag: str) -> None:
+        """Its basic_consume gave up after the request went out: cancel it on the broker."""
+        consumer = self._consumers.pop(consumer_tag, None)
+        self.consumer_callbacks.pop(consumer_tag, None)
+        if consumer is None:  # the channel closed meanwhile
+            return
+        self._ending[consumer_tag] = consumer
+        consumer.cancel()
+        if not self.is_open or self._closing:
+            return
+        if consumer.registered:
+            self._send_unawaited(m.BasicCancel(consumer_tag, False))
+        else:
+            consumer.cancel_on_ok = True
 
     async def basic_cancel(
         self, consumer_tag: str = "", no_wait: bool = False, timeout: float | None = None
     ) -> dict[str, Any] | None:
-        result = await super().basic_cancel(consumer_tag, no_wait, timeout)
-        self._forget_consumer(consumer_tag)
-        return result
-
-    def _forget_consumer(self, consumer_tag: str) -> None:
+        """Cancel a consumer. Its callback in hand finishes; ack-mode deliveries not yet handed
+        to it go back to the broker at once; no_ack ones still reach it."""
+        self._check_open()
         consumer = self._consumers.pop(consumer_tag, None)
         self.consumer_callbacks.pop(consumer_tag, None)
         if consumer is not None:
-            consumer.stop()
+            self._ending[consumer_tag] = consumer  # until cancel-ok: deliveries may still come
+            consumer.cancel()
+        return await super().basic_cancel(consumer_tag, no_wait, timeout)
 
     async def basic_get(
         self, queue_name: str = "", no_ack: bool = False, timeout: float | None = None
     ) -> dict[str, Any]:
-        """Fetch one message; raises EmptyQueue when there is none."""
+        """Fetch one message; raises EmptyQueue when there is none.
+
+        A message that arrives after this call was cancelled or timed out goes back to the
+        broker (ack mode); with no_ack the broker has dropped it, and a warning says so.
+        """
         self._check_open()
         method = m.BasicGet(queue_name, no_ack)
-        reply = await self._request(
-            method_frame(self.channel_id, method.encode()), method.RESPONSES, timeout
-        )
+        frame = method_frame(self.channel_id, method.encode())
+        orphan = self._orphan_get_no_ack if no_ack else self._orphan_get
+        reply = await self._request(frame, method.RESPONSES, timeout, orphan)
         if isinstance(reply, m.BasicGetEmpty):
             raise exceptions.EmptyQueue()
         get_ok, properties, body = reply
@@ -489,6 +614,19 @@ class Channel(ChannelMethods):
             "properties": properties,
             "message_count": get_ok.message_count,
         }
+
+    def _orphan_get(self, reply: Any) -> None:
+        if not isinstance(reply, m.BasicGetEmpty):
+            self._reject_delivery(reply[0].delivery_tag)
+
+    def _orphan_get_no_ack(self, reply: Any) -> None:
+        if not isinstance(reply, m.BasicGetEmpty):
+            logger.warning(
+                "basic_get (no_ack) was cancelled after the broker sent its message: delivery %d"
+                " on channel %d is lost",
+                reply[0].delivery_tag,
+                self.channel_id,
+            )
 
     async def queue_declare(
         self,

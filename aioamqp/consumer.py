@@ -1,20 +1,36 @@
 """Consumers: each runs its callback over its messages in arrival order, on a task of its own,
-so that the frame reader never awaits user code and a callback may call the channel freely."""
+so that the frame reader never awaits user code and a callback may call the channel freely.
+
+Every delivery a consumer receives either reaches its callback or goes back to the broker:
+once a consumer is being cancelled, an ack-mode delivery that will not be handed to the callback
+is rejected with requeue at once; a no_ack delivery (the broker has let go of it) still reaches
+the callback, during and after cancel and close. Only a lost connection drops what is buffered,
+and that is logged.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any, Callable
-
-if TYPE_CHECKING:
-    from .channel import Channel
+from typing import Any, Callable
 
 logger = logging.getLogger("aioamqp.channel")
 
 Callback = Callable[..., Any]
+Item = tuple[Any, Any, Any]  # (body, envelope, properties)
+
+# Memory a buffered delivery costs beyond its body (envelope, properties, strings, tuple): what
+# the read-side flow control counts with the body's length.
+ITEM_OVERHEAD = 512
+
+# The consumer whose callback runs in this context (tasks a callback starts inherit it): a close
+# made from a callback must not wait for that callback.
+running_consumer: contextvars.ContextVar[Consumer | None] = contextvars.ContextVar(
+    "running_consumer", default=None
+)
 
 
 async def call_either(callback: Callback, *args: Any) -> None:
@@ -25,41 +41,120 @@ async def call_either(callback: Callback, *args: Any) -> None:
 
 
 class Consumer:
-    """Runs one callback over its messages in arrival order, on a task of its own."""
+    """Runs one callback over its messages in arrival order, on a task of its own.
 
-    def __init__(self, channel: Channel, tag: str, callback: Callback) -> None:
+    `reject(delivery_tag)` gives an ack-mode delivery back to the broker; `buffered(change)`
+    reports the bytes held in the queue to the connection's read-side flow control.
+    """
+
+    def __init__(
+        self,
+        channel: Any,
+        tag: str,
+        callback: Callback,
+        no_ack: bool = True,
+        reject: Callable[[int], None] | None = None,
+        buffered: Callable[[int], None] | None = None,
+    ) -> None:
         self.channel = channel
         self.tag = tag
         self.callback = callback
-        self.items: deque[tuple[Any, ...]] = deque()
+        self.no_ack = no_ack
+        self.registered = False  # the broker confirmed it (consume-ok)
+        self.cancel_on_ok = False  # abandoned before consume-ok: cancel it when that arrives
+        self.items: deque[Item] = deque()
         self.waiter: asyncio.Future[None] | None = None
-        self.stopped = False
+        self.cancelling = False  # no new ack-mode delivery reaches the callback
+        self.ending = False  # no more deliveries will come: stop once the queue is empty
+        self._reject = reject
+        self._buffered = buffered
+        self._held = 0  # bytes of self.items, as reported to buffered()
         self.task = asyncio.get_running_loop().create_task(self._run())
 
-    def push(self, item: tuple[Any, ...]) -> None:
+    def push(self, item: Item) -> None:
+        if self.cancelling and not self.no_ack:
+            self._give_back(item)
+            return
         self.items.append(item)
+        cost = len(item[0]) + ITEM_OVERHEAD
+        self._held += cost
+        if self._buffered is not None:
+            self._buffered(cost)
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
+        elif self.task.done():  # ended, yet a no_ack delivery still arrived
+            self.task = asyncio.get_running_loop().create_task(self._run())
 
-    def stop(self, interrupt: bool = False) -> None:
-        """Drop the queued messages (unacked, so the broker redelivers them). The callback in
-        hand finishes, unless interrupt is set: then it is cancelled (the channel is gone)."""
-        self.stopped = True
+    def cancel(self) -> None:
+        """Stop handing ack-mode deliveries to the callback: the queued ones go back to the
+        broker at once. no_ack deliveries keep reaching the callback. The one in hand finishes."""
+        self.cancelling = True
+        if not self.no_ack:
+            while self.items:
+                self._give_back(self._pop())
+
+    def finish(self) -> None:
+        """The broker sends no more deliveries: end once the queue has been handled."""
+        self.ending = True
+        self._wake()
+
+    def close(self) -> None:
+        """The channel is closed: the broker requeues what was not acked, so queued ack-mode
+        deliveries are dropped; no_ack deliveries still reach the callback."""
+        if not self.no_ack:
+            self._drop()
+        self.finish()
+
+    def interrupt(self, reason: str) -> None:
+        """The connection is gone: cancel the callback in hand and drop the queue."""
+        self.ending = True
+        dropped = len(self.items)
+        self._drop()
+        if dropped and self.no_ack:
+            logger.warning(
+                "consumer %r: %d no_ack deliveries not handed to the callback: %s",
+                self.tag,
+                dropped,
+                reason,
+            )
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)  # idle: it ends by itself
+        elif self.task is not asyncio.current_task():
+            self.task.cancel()
+
+    def _give_back(self, item: Item) -> None:
+        if self._reject is not None:
+            self._reject(item[1].delivery_tag)
+
+    def _pop(self) -> Item:
+        item = self.items.popleft()
+        cost = len(item[0]) + ITEM_OVERHEAD
+        self._held -= cost
+        if self._buffered is not None:
+            self._buffered(-cost)
+        return item
+
+    def _drop(self) -> None:
         self.items.clear()
+        if self._held and self._buffered is not None:
+            self._buffered(-self._held)
+        self._held = 0
+
+    def _wake(self) -> None:
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
-        elif interrupt and self.task is not asyncio.current_task():
-            self.task.cancel()
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        while not self.stopped:
+        running_consumer.set(self)
+        while True:
             while self.items:
+                item = self._pop()
                 try:
-                    await call_either(self.callback, self.channel, *self.items.popleft())
+                    await call_either(self.callback, self.channel, *item)
                 except Exception:
                     logger.exception("consumer %r callback failed", self.tag)
-            if self.stopped:
+            if self.ending:
                 return
             self.waiter = loop.create_future()
             await self.waiter

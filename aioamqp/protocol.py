@@ -23,6 +23,7 @@ from ._generated.constants import (
     FRAME_MIN_SIZE,
 )
 from .channel import Channel
+from .consumer import running_consumer
 from .frames import HEARTBEAT_FRAME, PROTOCOL_HEADER, FrameParser, method_frame
 from ._version import __version__ as VERSION
 from .wire import encode_table
@@ -43,7 +44,11 @@ CAPABILITIES = {
 _HANDSHAKE_FRAME_MAX = 131072  # before tuning, accept frames up to RabbitMQ's default size
 _METHOD_INDEX = struct.Struct(">I")
 _WRITE_BUFFER_HIGH = 4 << 20
-_FLUSH_SIZE = 65536  # queued outgoing bytes that are written without waiting for the loop turn
+_FLUSH_SIZE = 65536  # merged acks that are written without waiting for the end of the loop turn
+# Deliveries buffered for consumers, in bytes: reading from the socket pauses above the high
+# mark and resumes below the low one, so a slow consumer without basic_qos cannot fill memory.
+DEFAULT_MAX_BUFFERED = 16 << 20
+DEFAULT_CALLBACK_GRACE = 10.0  # seconds close() lets running callbacks finish, without timeout
 
 
 def _negotiate(client: int | None, server: int) -> int:
@@ -66,6 +71,7 @@ class AmqpProtocol(asyncio.Protocol):
         self._blocked_callback: Callable[[str], Any] | None = kwargs.get("on_blocked")
         self._unblocked_callback: Callable[[], Any] | None = kwargs.get("on_unblocked")
         self.blocked_timeout: float | None = kwargs.get("blocked_timeout")
+        self.max_buffered: int = kwargs.get("max_buffered", DEFAULT_MAX_BUFFERED)
         self.client_properties: dict[str, Any] = kwargs.get("client_properties", {})
         self.connection_tunning = {
             key: kwargs[key] for key in ("channel_max", "frame_max", "heartbeat") if key in kwargs
@@ -104,6 +110,9 @@ class AmqpProtocol(asyncio.Protocol):
         self._read = False
         self._out: list[bytes] = []
         self._out_size = 0
+        self._buffered_size = 0  # bytes of deliveries waiting in consumers' queues
+        self._reading_paused = False
+        self._warned_buffered = False
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
@@ -196,6 +205,7 @@ class AmqpProtocol(asyncio.Protocol):
 
     def _send(self, method: m.Method) -> None:
         self._emit(method_frame(0, method.encode()))
+        self._flush()
 
     def _on_connection_method(self, method: m.Method) -> None:
         handler = self._CONNECTION_HANDLERS.get(method.INDEX)
@@ -321,7 +331,8 @@ class AmqpProtocol(asyncio.Protocol):
             self._close_transport()
         self._connection_closed(self._close_reason)
 
-    def _connection_closed(self, exc: Exception) -> None:
+    def _connection_closed(self, exc: Exception, interrupt: bool = True) -> None:
+        """Fail every waiter; interrupt callbacks unless the close was graceful (ours)."""
         if self.state == CLOSED:
             return
         unexpected = self.state != CLOSING or self._close_reason is not None
@@ -331,7 +342,7 @@ class AmqpProtocol(asyncio.Protocol):
                 future.set_exception(exceptions.fresh(exc))
                 future.exception()  # retrieved here: a caller may have stopped waiting
         for channel in list(self.channels.values()):
-            channel._set_closed(exc)
+            channel._set_closed(exc, interrupt)
         self._update_publish_gate()  # publishers waiting on flow control see the loss
         self.stop_now.set()
         if unexpected and self._on_error_callback is not None:
@@ -413,6 +424,8 @@ class AmqpProtocol(asyncio.Protocol):
             if idle_ticks >= 2 and self._transport is not None:
                 self._emit(HEARTBEAT_FRAME)
                 idle_ticks = 0
+            if self._reading_paused:  # we stopped reading: the broker's silence is ours
+                silent_ticks = 0
             if silent_ticks >= 8:
                 self._close_reason = exceptions.AmqpClosedConnection(
                     f"heartbeat timeout: nothing received for {2 * self.heartbeat} s"
@@ -428,7 +441,22 @@ class AmqpProtocol(asyncio.Protocol):
     # -- API ----------------------------------------------------------------------------------
 
     def _write(self, data: bytes) -> None:
-        """Queue the bytes of one or more whole frames; raises once the connection is closed."""
+        """Hand whole frames to the transport now (after any merged acks, to keep the order):
+        once a publish or an RPC returns, closing the transport or the loop loses nothing.
+        Raises once the connection is closed."""
+        if self.state != OPEN:
+            raise self._closed_error()
+        if self._out:
+            self._flush()
+        assert self._transport is not None
+        if not self._transport.is_closing():
+            self._transport.write(data)
+        self._wrote = True
+
+    def _write_soon(self, data: bytes) -> None:
+        """Queue an ack, nack or reject to be merged with others until the end of the loop
+        turn (one send for many). Losing one means a redelivery, never a loss; every close
+        flushes them first."""
         if self.state != OPEN:
             raise self._closed_error()
         self._emit(data)
@@ -446,9 +474,9 @@ class AmqpProtocol(asyncio.Protocol):
         self._wrote = True
 
     def _emit(self, data: bytes) -> None:
-        """Every outgoing byte goes through here, in order. Writes made in one turn of the loop
-        go to the socket together (one send instead of one per message), at the end of the
-        turn, or at once past _FLUSH_SIZE so the transport's flow control still applies."""
+        """Merged writes: those made in one turn of the loop go to the socket together (one
+        send instead of one per ack), at the end of the turn, or at once past _FLUSH_SIZE so
+        the transport's flow control still applies."""
         out = self._out
         out.append(data)
         if len(out) == 1:
@@ -466,6 +494,43 @@ class AmqpProtocol(asyncio.Protocol):
         self._out_size = 0
         if self._transport is not None and not self._transport.is_closing():
             self._transport.write(data)
+
+    # -- read-side flow control: consumers' buffered deliveries ------------------------------
+
+    def _buffered(self, change: int) -> None:
+        """Consumers report bytes entering (+) and leaving (-) their queues."""
+        size = self._buffered_size = self._buffered_size + change
+        if self._reading_paused:
+            if size <= self.max_buffered // 4:
+                self._update_reading()
+        elif size > self.max_buffered > 0:
+            self._update_reading()
+
+    def _update_reading(self) -> None:
+        """Pause reading while consumers hold more than max_buffered bytes, unless a reply is
+        due (an RPC, perhaps made by a callback, must not wait for the callbacks)."""
+        transport = self._transport
+        if transport is None or self.state == CLOSED:
+            return
+        size = self._buffered_size
+        if self._reading_paused:
+            low = size <= self.max_buffered // 4
+            if low or self.state == CLOSING or self._replies_due():
+                self._reading_paused = False
+                transport.resume_reading()
+        elif size > self.max_buffered and not self._replies_due():
+            self._reading_paused = True
+            transport.pause_reading()
+            if not self._warned_buffered:
+                self._warned_buffered = True
+                logger.warning(
+                    "consumers hold %d bytes of deliveries: reading from the broker pauses until"
+                    " they catch up; set basic_qos(prefetch_count=...) to bound this instead",
+                    size,
+                )
+
+    def _replies_due(self) -> bool:
+        return any(channel.replies_due() for channel in self.channels.values())
 
     def _close_transport(self) -> None:
         """Send what is queued (a close or close-ok among it), then close the socket."""
@@ -508,20 +573,39 @@ class AmqpProtocol(asyncio.Protocol):
             self.channels_ids_free.add(channel.channel_id)
 
     async def close(self, no_wait: bool = False, timeout: float | None = None) -> None:
-        """Close the connection; a second close raises AmqpClosedConnection."""
+        """Close the connection; a second close raises AmqpClosedConnection.
+
+        Running consumer callbacks finish (no_ack deliveries already received still reach
+        them) within timeout, or DEFAULT_CALLBACK_GRACE seconds without one; then they are
+        cancelled.
+        """
         if self.state != OPEN:
             raise self._closed_error()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (DEFAULT_CALLBACK_GRACE if timeout is None else timeout)
         self.state = CLOSING
-        self._close_ok = asyncio.get_running_loop().create_future()
+        self._close_ok = loop.create_future()
         self._send(m.ConnectionClose(200, "Normal shutdown", 0, 0))
+        if self._reading_paused:
+            self._update_reading()  # the close-ok must be read
         if not no_wait:
             try:
                 await asyncio.wait_for(self._close_ok, timeout)
             except asyncio.TimeoutError:
                 logger.warning("no close-ok from the broker within %s s", timeout)
         assert self._transport is not None
+        consumers = [consumer for ch in self.channels.values() for consumer in ch.consumers()]
         self._close_transport()
-        self._connection_closed(exceptions.AmqpClosedConnection("closed by the client"))
+        self._connection_closed(
+            exceptions.AmqpClosedConnection("closed by the client"), interrupt=False
+        )
+        caller = running_consumer.get()  # a callback closing the connection: not waited for
+        running = {consumer.task for consumer in consumers if consumer is not caller}
+        if running:
+            await asyncio.wait(running, timeout=max(0.0, deadline - loop.time()))
+        for consumer in consumers:
+            if consumer is not caller and not consumer.task.done():
+                consumer.interrupt("its callback outlived the connection's close")
 
     async def wait_closed(self, timeout: float | None = None) -> None:
         """Wait until the connection has ended, whatever ended it (close(), the broker, a
@@ -536,4 +620,8 @@ class AmqpProtocol(asyncio.Protocol):
             raise self._closed_error()
         self._secret_ok = asyncio.get_running_loop().create_future()
         self._write(method_frame(0, m.ConnectionUpdateSecret(new_secret, reason).encode()))
+        if self._reading_paused:
+            self._reading_paused = False  # the reply must be read
+            assert self._transport is not None
+            self._transport.resume_reading()
         return await asyncio.wait_for(self._secret_ok, timeout)
