@@ -1,0 +1,364 @@
+"""No message dropped silently, on any path a user can take (against RabbitMQ).
+
+Every test counts end to end: processed + still queued == published, and the queue is counted
+from another connection while the test's channel is still open, so a delivery left unacked
+behind a forgotten consumer shows up as missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import aioamqp
+from aioamqp.protocol import CLOSED, OPEN
+
+T = 10  # seconds for one broker round trip
+
+
+def w(awaitable, timeout=T):
+    return asyncio.wait_for(awaitable, timeout)
+
+
+async def queued(channel, queue: str) -> int:
+    return (await w(channel.queue_declare(queue, passive=True)))["message_count"]
+
+
+async def settle(counter, queue: str, expected: int, channel, timeout: float = T) -> int:
+    """Wait until counter() + messages ready in queue == expected; returns what is queued."""
+    ready = -1
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                ready = await queued(channel, queue)
+                if counter() + ready == expected:
+                    return ready
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"{counter()} processed + {ready} queued != {expected}") from None
+
+
+@pytest.fixture
+async def observer(open_connection):
+    """A channel on a connection of its own, to count queues from outside."""
+    _, protocol = await open_connection()
+    return await w(protocol.channel())
+
+
+@pytest.fixture
+async def queue(observer, name):
+    await w(observer.queue_declare(name))
+    yield name
+    if observer.is_open:
+        await w(observer.queue_delete(name))
+
+
+async def fill(channel, queue: str, count: int, body: bytes = b"m") -> None:
+    for i in range(count):
+        await channel.publish(body, "", queue)
+    await w(channel.queue_declare(queue, passive=True))  # a round trip after the publishes
+
+
+# -- 1. the write contract ---------------------------------------------------------------------
+
+
+async def test_transport_close_after_publishing_loses_nothing(open_connection, observer, queue):
+    transport, protocol = await open_connection()
+    channel = await w(protocol.channel())
+    for i in range(100):
+        await channel.publish(b"x", "", queue)
+    transport.close()  # no protocol.close(): what publish wrote is in the transport already
+    await settle(lambda: 0, queue, 100, observer)
+
+
+async def test_returning_from_asyncio_run_after_publishing_loses_nothing(
+    amqp_url, observer, queue
+):
+    script = textwrap.dedent(
+        f"""
+        import asyncio, aioamqp
+
+        async def main():
+            transport, protocol = await aioamqp.from_url({amqp_url!r})
+            channel = await protocol.channel()
+            for i in range(1000):
+                await channel.publish(b"x", "", {queue!r})
+
+        asyncio.run(main())
+        """
+    )
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-c", script], capture_output=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    await settle(lambda: 0, queue, 1000, observer)
+
+
+async def test_acks_are_flushed_before_close(open_connection, observer, queue):
+    await fill(observer, queue, 50)
+    transport, protocol = await open_connection()
+    channel = await w(protocol.channel())
+    acked = []
+    all_in = asyncio.Event()
+
+    async def callback(channel, body, envelope, properties):
+        await channel.basic_client_ack(envelope.delivery_tag)
+        acked.append(envelope.delivery_tag)
+        if len(acked) == 50:
+            all_in.set()
+
+    await w(channel.basic_consume(callback, queue_name=queue))
+    await w(all_in.wait())
+    await w(protocol.close())  # the last acks may still be merged: close sends them first
+    assert await settle(lambda: len(acked), queue, 50, observer) == 0
+
+
+# -- 2. a basic_consume that gives up after its request went out --------------------------------
+
+
+@pytest.mark.parametrize("how", ["cancel", "timeout"])
+@pytest.mark.parametrize("no_ack", [True, False])
+async def test_abandoned_basic_consume_strands_nothing(protocol, observer, queue, how, no_ack):
+    await fill(observer, queue, 20)
+    channel = await w(protocol.channel())
+    if not no_ack:
+        await w(channel.basic_qos(prefetch_count=5))
+    processed = []
+
+    async def callback(channel, body, envelope, properties):
+        if not no_ack:  # it may run before the cancellation lands: then it owns the message
+            await channel.basic_client_ack(envelope.delivery_tag)
+        processed.append(envelope.delivery_tag)
+
+    if how == "cancel":
+        task = asyncio.ensure_future(channel.basic_consume(callback, queue, no_ack=no_ack))
+        await asyncio.sleep(0)  # the request is written
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    else:
+        with pytest.raises(asyncio.TimeoutError):
+            await channel.basic_consume(callback, queue, no_ack=no_ack, timeout=0)
+    # The consumer is cancelled on the broker, with the channel still open.
+    async with asyncio.timeout(T):
+        while (await w(observer.queue_declare(queue, passive=True)))["consumer_count"]:
+            await asyncio.sleep(0.05)
+    await settle(lambda: len(processed), queue, 20, observer)
+    assert channel.is_open and channel.consumer_callbacks == {}
+    await w(channel.queue_declare(queue, passive=True))  # the channel still works
+
+
+# -- 3. cancel and close with deliveries buffered ---------------------------------------------
+
+
+def slow_consumer(processed, started, ack: bool, delay: float = 0.05):
+    async def callback(channel, body, envelope, properties):
+        started.set()
+        await asyncio.sleep(delay)
+        if ack:
+            try:
+                await channel.basic_client_ack(envelope.delivery_tag)
+            except aioamqp.AioamqpException:
+                return  # the channel closed under it: the broker requeues the message
+        processed.append(envelope.delivery_tag)
+
+    return callback
+
+
+@pytest.mark.parametrize("end", ["basic_cancel", "channel_close"])
+@pytest.mark.parametrize("no_ack", [True, False])
+async def test_cancel_or_close_with_buffered_deliveries(protocol, observer, queue, end, no_ack):
+    await fill(observer, queue, 30)
+    channel = await w(protocol.channel())
+    processed, started = [], asyncio.Event()
+    callback = slow_consumer(processed, started, ack=not no_ack)
+    tag = (await w(channel.basic_consume(callback, queue, no_ack=no_ack)))["consumer_tag"]
+    await w(started.wait())
+    if end == "basic_cancel":
+        await w(channel.basic_cancel(tag))
+    else:
+        await w(channel.close())
+    if no_ack:  # every delivery the client received reaches the callback
+        async with asyncio.timeout(T):
+            while len(processed) + await queued(observer, queue) < 30:
+                await asyncio.sleep(0.05)
+        assert len(processed) + await queued(observer, queue) == 30
+    else:  # the rest went back at once, while the channel (for basic_cancel) stays open
+        await settle(lambda: len(processed), queue, 30, observer)
+        assert len(processed) <= 2
+    if end == "basic_cancel":
+        assert channel.is_open
+
+
+async def test_callback_cancelling_its_own_consumer_strands_nothing(protocol, observer, queue):
+    await fill(observer, queue, 30)
+    channel = await w(protocol.channel())
+    processed = []
+
+    async def callback(channel, body, envelope, properties):
+        await channel.basic_client_ack(envelope.delivery_tag)
+        processed.append(envelope.delivery_tag)
+        if len(processed) == 3:
+            await channel.basic_cancel(envelope.consumer_tag)
+        await asyncio.sleep(0.01)
+
+    await w(channel.basic_consume(callback, queue))
+    ready = await settle(lambda: len(processed), queue, 30, observer)
+    assert len(processed) == 3 and ready == 27 and channel.is_open
+
+
+# -- 4. a slow consumer without basic_qos ------------------------------------------------------
+
+
+def rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096
+
+
+@pytest.mark.timeout(120)
+async def test_slow_consumer_without_qos_keeps_memory_bounded(
+    open_connection, observer, queue, caplog
+):
+    count, body = 100_000, b"x" * 1024
+    publisher = observer
+    for i in range(count):
+        await publisher.publish(body, "", queue)
+    await settle(lambda: 0, queue, count, observer, timeout=60)
+    _, protocol = await open_connection()
+    channel = await w(protocol.channel())
+    processed = []
+
+    async def callback(channel, body, envelope, properties):
+        await asyncio.sleep(0.01)
+        await channel.basic_client_ack(envelope.delivery_tag)
+        processed.append(envelope.delivery_tag)
+
+    before, peak = rss(), 0
+    with caplog.at_level(logging.WARNING, logger="aioamqp.protocol"):
+        await w(channel.basic_consume(callback, queue))
+        for _ in range(60):  # 6 s
+            await asyncio.sleep(0.1)
+            peak = max(peak, rss())
+        await w(channel.queue_declare(queue, passive=True))  # an RPC while reading is paused
+    assert peak - before < 64 << 20, f"RSS grew by {(peak - before) >> 20} MiB"
+    warnings = [r for r in caplog.records if "basic_qos" in r.getMessage()]
+    assert len(warnings) == 1
+    await w(channel.close())  # unacked deliveries go back to the queue
+    await settle(lambda: len(processed), queue, count, observer, timeout=30)
+    assert processed
+
+
+async def test_rpc_from_a_callback_while_reading_is_paused(open_connection, observer, queue):
+    await fill(observer, queue, 200, b"y" * 4096)
+    _, protocol = await open_connection(max_buffered=16384)
+    channel = await w(protocol.channel())
+    processed = []
+
+    async def callback(channel, body, envelope, properties):
+        await channel.queue_declare(queue, passive=True)  # needs its reply read
+        await channel.basic_client_ack(envelope.delivery_tag)
+        processed.append(envelope.delivery_tag)
+
+    await w(channel.basic_consume(callback, queue))
+    async with asyncio.timeout(30):
+        while len(processed) < 200:
+            await asyncio.sleep(0.05)
+    assert await queued(observer, queue) == 0
+
+
+@pytest.mark.timeout(30)
+async def test_heartbeats_flow_while_reading_is_paused(open_connection, observer, queue):
+    await fill(observer, queue, 100, b"z" * 4096)
+    _, protocol = await open_connection(heartbeat=1, max_buffered=16384)
+    channel = await w(protocol.channel())
+    release = asyncio.Event()
+    processed = []
+
+    async def callback(channel, body, envelope, properties):
+        await release.wait()
+        await channel.basic_client_ack(envelope.delivery_tag)
+        processed.append(envelope.delivery_tag)
+
+    await w(channel.basic_consume(callback, queue))
+    await asyncio.sleep(4)  # paused for four heartbeat intervals: neither side gives up
+    assert protocol.state == OPEN and protocol._reading_paused
+    release.set()
+    async with asyncio.timeout(T):
+        while len(processed) < 100:
+            await asyncio.sleep(0.05)
+    assert protocol.state == OPEN and not protocol._reading_paused
+
+
+# -- 5. protocol.close() lets running callbacks finish -----------------------------------------
+
+
+async def test_close_lets_the_running_callback_finish(open_connection, observer, queue):
+    await fill(observer, queue, 1)
+    transport, protocol = await open_connection()
+    channel = await w(protocol.channel())
+    started, finished = asyncio.Event(), []
+
+    async def callback(channel, body, envelope, properties):
+        started.set()
+        await asyncio.sleep(0.3)
+        finished.append(envelope.delivery_tag)
+
+    await w(channel.basic_consume(callback, queue, no_ack=True))
+    await w(started.wait())
+    await w(protocol.close())
+    assert finished == [1] and protocol.state == CLOSED
+
+
+async def test_close_timeout_bounds_the_running_callback(open_connection, observer, queue):
+    await fill(observer, queue, 1)
+    transport, protocol = await open_connection()
+    channel = await w(protocol.channel())
+    started, outcome = asyncio.Event(), []
+
+    async def callback(channel, body, envelope, properties):
+        started.set()
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            outcome.append("cancelled")
+            raise
+
+    await w(channel.basic_consume(callback, queue))
+    await w(started.wait())
+    await w(protocol.close(timeout=0.5))
+    assert outcome == ["cancelled"]
+    await settle(lambda: 0, queue, 1, observer)  # unacked: back in the queue
+
+
+# -- 6. a basic_get that gives up --------------------------------------------------------------
+
+
+async def test_cancelled_basic_get_gives_its_message_back(channel, observer, queue):
+    await fill(observer, queue, 1)
+    task = asyncio.ensure_future(channel.basic_get(queue))
+    await asyncio.sleep(0)  # the request is written
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    await settle(lambda: 0, queue, 1, observer)  # requeued while the channel stays open
+    message = await w(channel.basic_get(queue))
+    assert message["message"] == b"m" and message["redelivered"]
+    await w(channel.basic_client_ack(message["delivery_tag"]))
+
+
+async def test_cancelled_no_ack_basic_get_is_logged(channel, observer, queue, caplog):
+    await fill(observer, queue, 1)
+    with caplog.at_level(logging.WARNING, logger="aioamqp.channel"):
+        task = asyncio.ensure_future(channel.basic_get(queue, no_ack=True))
+        await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await w(channel.queue_declare(queue, passive=True))  # the get-ok came before this
+    (record,) = [r for r in caplog.records if "basic_get" in r.getMessage()]
+    assert "delivery 1" in record.getMessage()
