@@ -20,7 +20,7 @@ from ._generated.properties import BasicProperties, decode_basic_header
 from ._generated.properties import decode_basic_properties, encode_basic_properties
 from .consumer import Callback, Consumer, call_either
 from .envelope import Envelope, ReturnEnvelope
-from .frames import method_frame, publish_frame_parts, publish_frames
+from .frames import byte_view, method_frame, publish_frame_parts, publish_frames
 
 if TYPE_CHECKING:
     from .protocol import AmqpProtocol
@@ -402,7 +402,7 @@ class Channel(ChannelMethods):
 
     async def publish(
         self,
-        payload: bytes | str,
+        payload: bytes | bytearray | memoryview | str,
         exchange_name: str,
         routing_key: str,
         properties: Mapping[str, Any] | BasicProperties | None = None,
@@ -410,6 +410,9 @@ class Channel(ChannelMethods):
         immediate: bool = False,
     ) -> None:
         """Publish one message; with confirms on, return once the broker acks it.
+
+        payload is a str (sent UTF-8 encoded) or any bytes-like object, sent as its bytes (a
+        buffer that is not contiguous raises TypeError before anything is sent).
 
         Waits while the broker blocks publishing or the socket's write buffer is full, so memory
         stays bounded when the broker or the network is slow.
@@ -419,6 +422,8 @@ class Channel(ChannelMethods):
         self._check_open()
         if isinstance(payload, str):
             payload = payload.encode()
+        elif type(payload) is not bytes:
+            payload = byte_view(payload)  # len() counts bytes, whatever the buffer's items
         method = m.BasicPublish.pack(exchange_name, routing_key, mandatory, immediate)
         header = encode_basic_properties(properties)
         frame_max = self.protocol.frame_max

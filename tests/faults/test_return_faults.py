@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import struct
+from array import array
 
 import pytest
 
@@ -33,7 +34,8 @@ async def _publish(broker, channel, *messages):
     ]
     for body, _ in messages:
         _, method, _, received = await broker.read_message()
-        assert isinstance(method, m.BasicPublish) and method.mandatory and received == body
+        assert isinstance(method, m.BasicPublish) and method.mandatory
+        assert received == memoryview(body).tobytes()
     return publishes
 
 
@@ -83,6 +85,15 @@ async def test_ambiguous_return_blames_no_publish(broker, caplog):
         assert await _settle(broker, publishes) == [False, False]
     assert any("matches 2 unconfirmed publishes" in r.getMessage() for r in caplog.records)
     assert channel._mandatory == {} and channel._returned == set()
+
+
+async def test_return_pairs_with_a_body_given_as_a_memoryview_of_ints(broker):
+    """The body is kept as a byte view: a return of the same bytes finds its publish."""
+    body = memoryview(array("i", range(10)))
+    channel = await _confirmed_channel(broker)
+    publishes = await _publish(broker, channel, (body, {}))
+    broker.send_content(1, NO_ROUTE, body.tobytes())
+    assert await _settle(broker, publishes) == [True]
 
 
 @pytest.mark.parametrize("with_callback", [False, True])
