@@ -17,10 +17,10 @@ from . import exceptions
 from ._generated import methods as m
 from ._generated.channel_methods import ChannelMethods
 from ._generated.properties import BasicProperties, decode_basic_header
-from ._generated.properties import encode_basic_properties
+from ._generated.properties import decode_basic_properties, encode_basic_properties
 from .consumer import Callback, Consumer, call_either
 from .envelope import Envelope, ReturnEnvelope
-from .frames import method_frame, publish_frame_parts, publish_frames
+from .frames import byte_view, method_frame, publish_frame_parts, publish_frames
 
 if TYPE_CHECKING:
     from .protocol import AmqpProtocol
@@ -62,8 +62,9 @@ class Channel(ChannelMethods):
         self._returns: Consumer | None = None
         self._delivery_tag = 0
         self._unconfirmed: dict[int, asyncio.Future[None]] = {}
-        # Unconfirmed mandatory publishes, to pair each basic.return with its publish.
-        self._mandatory: dict[int, tuple[str, str]] = {}
+        # Unconfirmed mandatory publishes, to pair each basic.return with its publish: exchange,
+        # routing key, encoded properties and the body itself (a reference, not a copy).
+        self._mandatory: dict[int, tuple[str, str, bytes, bytes | bytearray | memoryview]] = {}
         self._returned: set[int] = set()
         # content being assembled: (method, properties, size, parts)
         self._content_method: m.Method | None = None
@@ -308,6 +309,7 @@ class Channel(ChannelMethods):
 
     def _on_nack(self, method: m.BasicNack) -> None:
         for tag, future in self._settled(method.delivery_tag, method.multiple):
+            self._returned.discard(tag)
             if not future.done():
                 future.set_exception(exceptions.PublishFailed(tag))
 
@@ -330,7 +332,8 @@ class Channel(ChannelMethods):
         return settled
 
     def _on_return(self, method: m.BasicReturn, properties: Any, body: bytes) -> None:
-        self._pair_return(method.exchange_name, method.routing_key)
+        if self._mandatory:
+            self._pair_return(method.exchange_name, method.routing_key, properties, body)
         envelope = ReturnEnvelope(
             method.reply_code, method.reply_text, method.exchange_name, method.routing_key
         )
@@ -341,18 +344,47 @@ class Channel(ChannelMethods):
             self._returns = Consumer(self, "<returns>", self.return_callback)
         self._returns.push((body, envelope, properties))
 
-    def _pair_return(self, exchange_name: str, routing_key: str) -> None:
+    def _pair_return(
+        self, exchange_name: str, routing_key: str, properties: BasicProperties, body: bytes
+    ) -> None:
         """Find the publish a basic.return belongs to, so that its ack can report it.
 
-        RabbitMQ returns a message while routing it, before any ack that covers it, and routes
-        in publish order: the message is the oldest unconfirmed mandatory publish to the same
-        exchange and routing key that is not paired yet.
+        RabbitMQ returns a message while routing it, before the ack that covers it: the
+        message is an unconfirmed mandatory publish not paired yet, with the same exchange,
+        routing key, properties and body. RabbitMQ passes the properties through unchanged,
+        except that it removes a BCC header, so they are compared as encoded first, and only
+        when no publish matches that way as decoded, without BCC. Of identical publishes the
+        oldest is taken: they cannot be told apart, and each return takes one of them.
+
+        If still none matches (a broker or plugin that changes messages in other ways), a
+        lone publish with the same exchange, routing key and body is taken; several such
+        publishes are ambiguous and none is blamed: wrong blame would report a lost message
+        as delivered and fail a delivered one.
         """
-        for tag, target in self._mandatory.items():
-            if target == (exchange_name, routing_key):
-                del self._mandatory[tag]
-                self._returned.add(tag)
+        try:
+            returned = encode_basic_properties(properties)
+        except exceptions.FieldEncodeError:  # not as sent: no header equals it
+            returned = b""
+        candidates: list[tuple[int, bytes]] = []
+        for tag, (exchange, key, header, sent_body) in self._mandatory.items():
+            if key == routing_key and exchange == exchange_name and sent_body == body:
+                if header == returned:
+                    break
+                candidates.append((tag, header))
+        else:
+            tag = next((tag for tag, header in candidates if _as_returned(header) == properties), 0)
+            if not tag and len(candidates) == 1:
+                tag = candidates[0][0]
+            if not tag:
+                logger.warning(
+                    "basic.return from %r with routing key %r matches %s unconfirmed publishes",
+                    exchange_name,
+                    routing_key,
+                    len(candidates) or "no",
+                )
                 return
+        del self._mandatory[tag]
+        self._returned.add(tag)
 
     def _on_consume_ok(self, method: m.BasicConsumeOk) -> None:
         consumer = self._consumers.get(method.consumer_tag)
@@ -451,7 +483,7 @@ class Channel(ChannelMethods):
 
     async def publish(
         self,
-        payload: bytes | str,
+        payload: bytes | bytearray | memoryview | str,
         exchange_name: str,
         routing_key: str,
         properties: Mapping[str, Any] | BasicProperties | None = None,
@@ -459,6 +491,9 @@ class Channel(ChannelMethods):
         immediate: bool = False,
     ) -> None:
         """Publish one message; with confirms on, return once the broker acks it.
+
+        payload is a str (sent UTF-8 encoded) or any bytes-like object, sent as its bytes (a
+        buffer that is not contiguous raises TypeError before anything is sent).
 
         Waits while the broker blocks publishing or the socket's write buffer is full, so memory
         stays bounded when the broker or the network is slow.
@@ -468,6 +503,8 @@ class Channel(ChannelMethods):
         self._check_open()
         if isinstance(payload, str):
             payload = payload.encode()
+        elif type(payload) is not bytes:
+            payload = byte_view(payload)  # len() counts bytes, whatever the buffer's items
         method = m.BasicPublish.pack(exchange_name, routing_key, mandatory, immediate)
         header = encode_basic_properties(properties)
         frame_max = self.protocol.frame_max
@@ -489,7 +526,7 @@ class Channel(ChannelMethods):
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._unconfirmed[self._delivery_tag] = future
         if mandatory:
-            self._mandatory[self._delivery_tag] = (exchange_name, routing_key)
+            self._mandatory[self._delivery_tag] = (exchange_name, routing_key, header, payload)
         write(data)
         await future
 
@@ -653,6 +690,15 @@ class Channel(ChannelMethods):
     # aioamqp 0.15 aliases
     queue = queue_declare
     exchange = ChannelMethods.exchange_declare
+
+
+def _as_returned(header: bytes) -> BasicProperties:
+    """Encoded properties as RabbitMQ returns a message that has them: without a BCC header."""
+    properties = decode_basic_properties(header)
+    headers = properties.headers
+    if headers and "BCC" in headers:
+        properties.headers = {key: value for key, value in headers.items() if key != "BCC"}
+    return properties
 
 
 __all__ = ["Channel"]

@@ -26,6 +26,23 @@ _FRAME_OVERHEAD = _START_SIZE + 1
 _CONTENT_HEADER_SIZE = _HEADER_FRAME_START.size - _START_SIZE
 _unpack_frame_start = _FRAME_START.unpack_from
 
+Body = bytes | bytearray | memoryview  # or any other object with the buffer protocol
+
+
+def byte_view(body: Body) -> Body:
+    """body as an object whose len() counts bytes, without copying it: bytes and bytearray as
+    they are, any other buffer as a flat view of its bytes (len() of a memoryview counts its
+    items, 4 bytes each for array('i')). A buffer that is not C-contiguous raises TypeError."""
+    if isinstance(body, (bytes, bytearray)):
+        return body
+    view = body if isinstance(body, memoryview) else memoryview(body)
+    if not view.c_contiguous:
+        raise TypeError(
+            "a message body must be a contiguous buffer; "
+            f"this {type(body).__name__} is not (bytes(body) copies it into one)"
+        )
+    return view if view.format == "B" and view.ndim == 1 else view.cast("B")
+
 
 class FrameParser:
     """Cuts the broker's byte stream into frames, whatever way the reads split or coalesce it.
@@ -119,15 +136,17 @@ def header_frame(
     return b"".join((start, properties_payload, _FRAME_END_OCTET))
 
 
-def body_frames(channel_id: int, body: bytes, frame_max: int) -> bytes:
+def body_frames(channel_id: int, body: Body, frame_max: int) -> bytes:
     """The body as body frames of at most frame_max bytes each; none for an empty body."""
-    return b"".join(_body_frame_parts(channel_id, body, frame_max))
+    return b"".join(_body_frame_parts(channel_id, byte_view(body), frame_max))
 
 
 def publish_frames(
-    channel_id: int, method_payload: bytes, properties_payload: bytes, body: bytes, frame_max: int
+    channel_id: int, method_payload: bytes, properties_payload: bytes, body: Body, frame_max: int
 ) -> bytes:
     """A whole message (method, header and body frames) as one bytes, for one transport.write."""
+    if type(body) is not bytes:
+        body = byte_view(body)
     # Each frame's end octet is packed together with the start of the frame after it.
     body_size = len(body)
     header_start = _END_HEADER_FRAME_START.pack(
@@ -158,10 +177,11 @@ def publish_frames(
 
 
 def publish_frame_parts(
-    channel_id: int, method_payload: bytes, properties_payload: bytes, body: bytes, frame_max: int
+    channel_id: int, method_payload: bytes, properties_payload: bytes, body: Body, frame_max: int
 ) -> list[bytes | memoryview]:
     """The pieces of publish_frames, the body as views into it: a large message goes to the
     socket without being copied into one buffer first."""
+    body = byte_view(body)
     body_size = len(body)
     header_start = _END_HEADER_FRAME_START.pack(
         _FRAME_END,
@@ -189,7 +209,7 @@ def publish_frame_parts(
     return parts
 
 
-def _body_frame_parts(channel_id: int, body: bytes, frame_max: int) -> list[bytes | memoryview]:
+def _body_frame_parts(channel_id: int, body: Body, frame_max: int) -> list[Body]:
     body_size = len(body)
     chunk_size = frame_max - _FRAME_OVERHEAD if frame_max else body_size
     if body_size <= chunk_size:
@@ -198,7 +218,7 @@ def _body_frame_parts(channel_id: int, body: bytes, frame_max: int) -> list[byte
         return [_FRAME_START.pack(_BODY, channel_id, body_size), body, _FRAME_END_OCTET]
     view = memoryview(body)  # slices without copying; the final join copies once
     pack_start = _FRAME_START.pack
-    parts: list[bytes | memoryview] = []
+    parts: list[Body] = []
     for start in range(0, body_size, chunk_size):
         chunk = view[start : start + chunk_size]
         parts += (pack_start(_BODY, channel_id, len(chunk)), chunk, _FRAME_END_OCTET)

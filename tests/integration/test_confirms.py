@@ -210,3 +210,252 @@ async def test_publishes_cancelled_while_waiting_for_confirms(channel):
     await asyncio.gather(*waiting, return_exceptions=True)
     await w(channel.publish(b"after", "", queue))
     assert (await w(channel.queue_declare(queue, passive=True)))["message_count"] == 21
+
+
+# -- a basic.return goes to the publish it belongs to ------------------------------------------
+#
+# Persistent messages routed to a durable queue are acked after an fsync, late: the returns of
+# unroutable messages published after them (and their acks) arrive while they are unconfirmed.
+
+
+def _persistent(**properties):
+    return {"delivery_mode": 2, **properties}
+
+
+async def _durable_queue(channel, cleanup, name):
+    queue = cleanup.queue(f"{name}.durable")
+    await w(channel.queue_declare(queue, durable=True))
+    return queue
+
+
+async def _message_count(channel, queue):
+    return (await w(channel.queue_declare(queue, passive=True)))["message_count"]
+
+
+async def _drain(channel, queue):
+    bodies = []
+    while True:
+        try:
+            bodies.append((await w(channel.basic_get(queue, no_ack=True)))["message"])
+        except aioamqp.EmptyQueue:
+            return bodies
+
+
+def _failed(results):
+    """Each gather result as True (PublishFailed), False (returned normally), or the error."""
+    return [
+        True if isinstance(result, aioamqp.PublishFailed) else False if result is None else result
+        for result in results
+    ]
+
+
+async def test_return_goes_to_its_publish_on_a_headers_exchange(protocol, name, cleanup):
+    """Same exchange, routing key and body; only a header routes A (h=1) and not B (h=2)."""
+    channel = await w(protocol.channel())
+    exchange = cleanup.exchange(f"{name}.headers")
+    await w(channel.exchange_declare(exchange, "headers"))
+    queue = await _durable_queue(channel, cleanup, name)
+    await w(channel.queue_bind(queue, exchange, "", arguments={"x-match": "all", "h": 1}))
+    await w(channel.confirm_select())
+    wrong = []
+    for round_ in range(20):
+        a, b = await w(
+            asyncio.gather(
+                channel.publish(
+                    b"same", exchange, "rk", _persistent(headers={"h": 1}), mandatory=True
+                ),
+                channel.publish(
+                    b"same", exchange, "rk", _persistent(headers={"h": 2}), mandatory=True
+                ),
+                return_exceptions=True,
+            )
+        )
+        if a is not None or not isinstance(b, aioamqp.PublishFailed):
+            wrong.append((round_, a, b))
+    assert wrong == []
+    assert await _message_count(channel, queue) == 20
+    assert channel._mandatory == {} and channel._returned == set()
+
+
+async def test_returns_pair_across_fanout_and_direct_when_bindings_go(protocol, name, cleanup):
+    """Fanout and direct publishes mixed, then their bindings removed between publishes in
+    flight: before the unbinds a message is routed, after them the next one with the same
+    exchange, routing key and properties is returned. Only the bodies tell them apart."""
+    channel = await w(protocol.channel())
+    fanout = cleanup.exchange(f"{name}.fanout")
+    direct = cleanup.exchange(f"{name}.direct")
+    await w(channel.exchange_declare(fanout, "fanout"))
+    await w(channel.exchange_declare(direct, "direct"))
+    queue = await _durable_queue(channel, cleanup, name)
+    await w(channel.queue_bind(queue, fanout, ""))
+    await w(channel.queue_bind(queue, direct, "k"))
+    await w(channel.queue_bind(queue, direct, "stay"))
+    await w(channel.confirm_select())
+    before = [(fanout if i % 2 else direct, "k", f"before {i}") for i in range(60)]
+    after = [
+        ((fanout, direct, direct)[i % 3], "stay" if i % 3 == 2 else "k", f"after {i}")
+        for i in range(60)
+    ]
+
+    def publish(exchange, routing_key, body):
+        return channel.publish(body, exchange, routing_key, _persistent(), mandatory=True)
+
+    # gather starts its tasks in argument order; each writes its frames on its first step.
+    results = await w(
+        asyncio.gather(
+            *(publish(*args) for args in before),
+            channel.queue_unbind(queue, fanout, ""),
+            channel.queue_unbind(queue, direct, "k"),
+            *(publish(*args) for args in after),
+            return_exceptions=True,
+        )
+    )
+    del results[len(before) : len(before) + 2]  # the unbinds
+    expected = [False] * len(before) + [routing_key == "k" for _, routing_key, _ in after]
+    assert _failed(results) == expected
+    routed = {body.encode() for _, _, body in before} | {
+        body.encode() for _, routing_key, body in after if routing_key == "stay"
+    }
+    bodies = await _drain(channel, queue)
+    assert len(bodies) == len(routed) and set(bodies) == routed
+
+
+async def test_identical_messages_are_counted_not_told_apart(protocol, name, cleanup):
+    """Identical messages, some routed and some returned (a binding goes in between): which
+    publish raises is not defined, but as many raise as were returned."""
+    channel = await w(protocol.channel())
+    queue = await _durable_queue(channel, cleanup, name)
+    direct = cleanup.exchange(f"{name}.direct")
+    await w(channel.exchange_declare(direct, "direct"))
+    await w(channel.queue_bind(queue, direct, "k"))
+    await w(channel.confirm_select())
+
+    def publish():
+        return channel.publish(b"same", direct, "k", _persistent(), mandatory=True)
+
+    results = await w(
+        asyncio.gather(
+            *(publish() for _ in range(30)),
+            channel.queue_unbind(queue, direct, "k"),
+            *(publish() for _ in range(20)),
+            return_exceptions=True,
+        )
+    )
+    del results[30]
+    assert _failed(results).count(True) == 20
+    assert _failed(results).count(False) == 30
+    assert await _message_count(channel, queue) == 30
+
+
+@pytest.mark.timeout(120)
+async def test_thousand_publishes_every_third_unroutable(protocol, name, cleanup):
+    """1,000 mandatory publishes in flight on a headers exchange, every third one unroutable:
+    exactly those raise, and the queue holds exactly the others."""
+    channel = await w(protocol.channel())
+    exchange = cleanup.exchange(f"{name}.headers")
+    await w(channel.exchange_declare(exchange, "headers"))
+    queue = await _durable_queue(channel, cleanup, name)
+    await w(channel.queue_bind(queue, exchange, "", arguments={"x-match": "all", "to": "q"}))
+    await w(channel.confirm_select())
+    count = 1000
+    unroutable = [i % 3 == 2 for i in range(count)]
+    results = await w(
+        asyncio.gather(
+            *(
+                channel.publish(
+                    f"message {i}",
+                    exchange,
+                    "rk",
+                    _persistent(headers={"to": "nowhere" if unroutable[i] else "q"}),
+                    mandatory=True,
+                )
+                for i in range(count)
+            ),
+            return_exceptions=True,
+        ),
+        90,
+    )
+    assert _failed(results) == unroutable
+    routed = [f"message {i}".encode() for i in range(count) if not unroutable[i]]
+    assert await _message_count(channel, queue) == len(routed)
+    assert await w(_drain(channel, queue), 60) == routed  # one publisher: the queue keeps order
+    assert channel._mandatory == {} and channel._returned == set()
+
+
+async def test_returns_with_a_return_callback_pair_and_reach_it(protocol, name, cleanup):
+    """With a return_callback every publish returns normally and the callback gets exactly
+    the unroutable messages, with the properties they were published with."""
+    returned = []
+    channel = await w(
+        protocol.channel(return_callback=lambda _, body, e, props: returned.append((body, props)))
+    )
+    exchange = cleanup.exchange(f"{name}.headers")
+    await w(channel.exchange_declare(exchange, "headers"))
+    queue = await _durable_queue(channel, cleanup, name)
+    await w(channel.queue_bind(queue, exchange, "", arguments={"h": 1}))
+    await w(channel.confirm_select())
+    results = await w(
+        asyncio.gather(
+            *(
+                channel.publish(
+                    b"same", exchange, "rk", _persistent(headers={"h": i % 2}), mandatory=True
+                )
+                for i in range(100)
+            )
+        )
+    )
+    assert results == [None] * 100
+    for _ in range(100):
+        if len(returned) >= 50:
+            break
+        await asyncio.sleep(0.01)
+    assert len(returned) == 50
+    assert all(props.headers == {"h": 0} for _, props in returned)
+    assert await _message_count(channel, queue) == 50
+    assert channel._mandatory == {} and channel._returned == set()
+
+
+async def test_return_pairs_although_rabbitmq_drops_the_bcc_header(protocol, name, cleanup):
+    """RabbitMQ removes a BCC header before it returns a message: the returned properties are
+    not the published ones, yet the return still goes to its publish and not to a routed
+    message with the same exchange, routing key and body."""
+    channel = await w(protocol.channel())
+    queue = await _durable_queue(channel, cleanup, name)
+    await w(channel.confirm_select())
+    wrong = []
+    for round_ in range(10):
+        routed, lost = await w(
+            asyncio.gather(
+                channel.publish(
+                    b"same",
+                    "",
+                    "no.such.queue",
+                    _persistent(headers={"BCC": [queue], "n": 1}),
+                    mandatory=True,
+                ),
+                channel.publish(
+                    b"same",
+                    "",
+                    "no.such.queue",
+                    _persistent(headers={"BCC": ["no.such.queue.either"], "n": 2}),
+                    mandatory=True,
+                ),
+                return_exceptions=True,
+            )
+        )
+        if routed is not None or not isinstance(lost, aioamqp.PublishFailed):
+            wrong.append((round_, routed, lost))
+    assert wrong == []
+    assert await _message_count(channel, queue) == 10
+    assert channel._mandatory == {} and channel._returned == set()
+
+
+async def test_returns_without_confirms_need_no_pairing(protocol, name):
+    returned = []
+    channel = await w(protocol.channel(return_callback=lambda _, body, *a: returned.append(body)))
+    queue = await _queue(channel)
+    for i in range(30):
+        await w(channel.publish(f"{i}", "", name if i % 3 == 2 else queue, mandatory=True))
+    await w(channel.queue_declare(queue, passive=True))  # every return came before this reply
+    assert returned == [f"{i}".encode() for i in range(30) if i % 3 == 2]
+    assert channel._mandatory == {} and channel._returned == set()

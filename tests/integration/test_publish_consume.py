@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import time
+from array import array
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -131,6 +132,51 @@ async def test_publish_empty_body(channel):
     await channel.publish("", "", queue)
     assert (await w(channel.basic_get(queue, no_ack=True)))["message"] == b""
     assert (await w(channel.basic_get(queue, no_ack=True)))["message"] == b""
+
+
+@pytest.mark.parametrize("confirms", [False, True], ids=["plain", "confirms"])
+async def test_bytes_like_payloads_arrive_byte_exact(protocol, confirms):
+    """A buffer whose items are wider than a byte is sent as its bytes: array('i') of 1,000
+    items is a 4,000-byte body, not a 1,000-byte header with 4,000 bytes behind it (which made
+    the broker close the connection with 501 and lost the publish after it)."""
+    channel = await w(protocol.channel())
+    if confirms:
+        await w(channel.confirm_select())
+    queue = await _queue(channel)
+    payloads = [
+        memoryview(array("i", range(1000))),  # 4,000 bytes
+        array("d", [0.25] * 30_000),  # 240,000 bytes: the large-body path, several frames
+        bytearray(b"plain bytearray"),
+        memoryview(bytes(range(256)) * 4).cast("H", (16, 32)),  # 2-d, 1,024 bytes
+    ]
+    for payload in payloads:
+        await w(channel.publish(payload, "", queue))
+    await w(channel.publish(b"after", "", queue))
+    for payload in payloads:
+        message = (await w(channel.basic_get(queue, no_ack=True)))["message"]
+        assert message == memoryview(payload).tobytes()
+    assert (await w(channel.basic_get(queue, no_ack=True)))["message"] == b"after"
+    assert len(memoryview(payloads[0]).tobytes()) == 4000
+    assert channel.is_open and protocol.state == aioamqp.protocol.OPEN
+
+
+@pytest.mark.parametrize("confirms", [False, True], ids=["plain", "confirms"])
+async def test_non_contiguous_payload_raises_type_error_before_sending(protocol, confirms):
+    channel = await w(protocol.channel())
+    if confirms:
+        await w(channel.confirm_select())
+    queue = await _queue(channel)
+    for payload in (memoryview(b"abcdef")[::2], memoryview(array("i", range(100)))[::-1]):
+        with pytest.raises(TypeError, match="contiguous"):
+            await w(channel.publish(payload, "", queue))
+    # Nothing was sent (nor counted for confirms): the channel and connection go on.
+    await w(channel.publish(b"next", "", queue))
+    assert (await w(channel.basic_get(queue, no_ack=True)))["message"] == b"next"
+    with pytest.raises(aioamqp.EmptyQueue):
+        await w(channel.basic_get(queue))
+    assert channel.is_open and protocol.state == aioamqp.protocol.OPEN
+    if confirms:
+        assert channel._delivery_tag == 1 and channel._unconfirmed == {}
 
 
 async def test_all_fourteen_properties_round_trip_basic_get(channel):

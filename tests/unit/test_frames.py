@@ -1,6 +1,8 @@
 """Frame parser and writers: splits, coalescing, large frames, limits, interop with pamqp."""
 
+import ctypes
 import struct
+from array import array
 from datetime import timedelta
 
 import pytest
@@ -17,8 +19,10 @@ from aioamqp.frames import (
     PROTOCOL_HEADER,
     FrameParser,
     body_frames,
+    byte_view,
     header_frame,
     method_frame,
+    publish_frame_parts,
     publish_frames,
 )
 
@@ -134,6 +138,86 @@ def test_body_may_be_bytearray_or_memoryview():
     expected = body_frames(1, body, FRAME_MAX)
     assert body_frames(1, bytearray(body), FRAME_MAX) == expected
     assert body_frames(1, memoryview(body), FRAME_MAX) == expected
+
+
+# Bodies are measured in bytes whatever their buffer's items: len() of a memoryview counts
+# items, so array('i') of 1,000 items (4,000 bytes) once got a header saying 1,000.
+
+WIDE_BUFFERS = [
+    pytest.param(lambda: memoryview(array("i", range(1000))), id="memoryview-array-i"),
+    pytest.param(lambda: array("d", [0.5] * 700), id="array-d"),
+    pytest.param(lambda: memoryview(bytes(range(256)) * 24).cast("I"), id="memoryview-cast-I"),
+    pytest.param(lambda: memoryview(bytes(range(240))).cast("B", (12, 20)), id="2-d"),
+    pytest.param(lambda: (ctypes.c_uint16 * 3000)(*range(3000)), id="ctypes-array"),
+    pytest.param(lambda: memoryview(array("q")), id="empty"),
+]
+
+
+def _message(data, frame_max):
+    """(header body size, joined body) of a publish_frames message, parsed back."""
+    frames = feed(FrameParser(frame_max), data)
+    assert [frame_type for frame_type, _, _ in frames[:2]] == [1, 2]
+    (body_size,) = struct.unpack_from(">Q", frames[1][2], 4)
+    assert all(frame_type == 3 for frame_type, _, _ in frames[2:])
+    return body_size, b"".join(payload for _, _, payload in frames[2:])
+
+
+@pytest.mark.parametrize("make", WIDE_BUFFERS)
+@pytest.mark.parametrize("frame_max", [0, FRAME_MAX, 131072])
+def test_publish_frames_measure_any_buffer_in_bytes(make, frame_max):
+    body = make()
+    raw = memoryview(body).tobytes()
+    method, properties = publish_method_payload(), properties_payload()
+    expected = publish_frames(1, method, properties, raw, frame_max)
+    assert publish_frames(1, method, properties, body, frame_max) == expected
+    parts = publish_frame_parts(1, method, properties, body, frame_max)
+    assert b"".join(parts) == expected
+    assert _message(expected, frame_max) == (len(raw), raw)
+    assert body_frames(1, body, frame_max) == body_frames(1, raw, frame_max)
+
+
+def test_array_i_body_is_4000_bytes():
+    body = memoryview(array("i", range(1000)))
+    data = publish_frames(1, publish_method_payload(), properties_payload(), body, FRAME_MAX)
+    size, received = _message(data, FRAME_MAX)
+    assert size == 4000 == len(received)
+    assert array("i", received) == array("i", range(1000))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(memoryview(b"abcdef")[::2], id="every-second-byte"),
+        pytest.param(memoryview(array("i", range(10)))[::-1], id="reversed"),
+        pytest.param(memoryview(bytearray(b"abcdefgh"))[1::3], id="bytearray-strided"),
+    ],
+)
+def test_non_contiguous_body_raises_type_error(body):
+    with pytest.raises(TypeError, match="contiguous"):
+        byte_view(body)
+    method, properties = publish_method_payload(), properties_payload()
+    for write in (publish_frames, publish_frame_parts):
+        with pytest.raises(TypeError, match="contiguous"):
+            write(1, method, properties, body, FRAME_MAX)
+    with pytest.raises(TypeError, match="contiguous"):
+        body_frames(1, body, FRAME_MAX)
+
+
+def test_byte_view_copies_nothing():
+    data, mutable = b"abc", bytearray(b"abc")
+    assert byte_view(data) is data and byte_view(mutable) is mutable
+    flat = memoryview(data)
+    assert byte_view(flat) is flat
+    ints = array("i", [1, 2])
+    view = byte_view(memoryview(ints))
+    assert isinstance(view, memoryview) and (view.format, view.nbytes, len(view)) == ("B", 8, 8)
+    ints[0] = 7  # a view, not a copy
+    assert view.tobytes()[:4] == array("i", [7]).tobytes()
+
+
+def test_byte_view_rejects_what_is_not_a_buffer():
+    with pytest.raises(TypeError):
+        byte_view(1000)  # type: ignore[arg-type]
 
 
 def test_one_read():
