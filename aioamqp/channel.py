@@ -432,6 +432,8 @@ class Channel(ChannelMethods):
         waiting = [slot[1] for slot in self._rpcs] + list(self._unconfirmed.values())
         self._rpcs.clear()
         self._unconfirmed.clear()
+        self._mandatory.clear()
+        self._returned.clear()
         for future in waiting:
             if not future.done():
                 future.set_exception(exceptions.fresh(exc))
@@ -448,8 +450,8 @@ class Channel(ChannelMethods):
             self.protocol._release_channel(self)
 
     def replies_due(self) -> bool:
-        """Whether a request on this channel still waits for its reply."""
-        return bool(self._rpcs)
+        """Whether a request or a confirmed publish on this channel still waits for its reply."""
+        return bool(self._rpcs or self._unconfirmed)
 
     def consumers(self) -> list[Consumer]:
         """Every consumer still running on this channel, the returns' one included."""
@@ -471,7 +473,7 @@ class Channel(ChannelMethods):
         """Close the channel; returns True. Closing a closed channel raises ChannelClosed."""
         self._check_open()
         for consumer in self._consumers.values():
-            consumer.cancel()  # ack-mode deliveries not yet handed out go back now
+            consumer.close()  # the broker requeues unacked ones as it closes; no_ack ones run
         self._closing = True
         method = m.ChannelClose(reply_code, reply_text, 0, 0)
         frame = method_frame(self.channel_id, method.encode())
@@ -528,6 +530,8 @@ class Channel(ChannelMethods):
         if mandatory:
             self._mandatory[self._delivery_tag] = (exchange_name, routing_key, header, payload)
         write(data)
+        if self.protocol._reading_paused:
+            self.protocol._update_reading()  # the confirm must be read
         await future
 
     basic_publish = publish
@@ -564,8 +568,9 @@ class Channel(ChannelMethods):
         """
         self._check_open()
         consumer_tag = consumer_tag or f"ctag{self.channel_id}.{uuid.uuid4().hex}"
-        if consumer_tag in self._consumers:
-            raise exceptions.DuplicateConsumerTag(consumer_tag)
+        ending = self._ending.get(consumer_tag)
+        if consumer_tag in self._consumers or (ending is not None and not ending.ending):
+            raise exceptions.DuplicateConsumerTag(consumer_tag)  # the broker still has it
         method = m.BasicConsume(
             queue_name, consumer_tag, no_local, no_ack, exclusive, no_wait, arguments
         )
@@ -624,6 +629,8 @@ class Channel(ChannelMethods):
         if consumer is not None:
             self._ending[consumer_tag] = consumer  # until cancel-ok: deliveries may still come
             consumer.cancel()
+            if no_wait:  # no cancel-ok will say when it is over; the tag may be reused
+                consumer.finish()
         return await super().basic_cancel(consumer_tag, no_wait, timeout)
 
     async def basic_get(

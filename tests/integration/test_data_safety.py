@@ -12,6 +12,8 @@ import logging
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import pytest
 
@@ -67,31 +69,62 @@ async def fill(channel, queue: str, count: int, body: bytes = b"m") -> None:
 # -- 1. the write contract ---------------------------------------------------------------------
 
 
+def count_from_another_thread(amqp_url: str, queue: str, expected: int) -> int:
+    """What the broker holds, seen from a loop of its own while the test's loop is blocked."""
+
+    async def count() -> int:
+        transport, protocol = await aioamqp.from_url(amqp_url)
+        channel = await protocol.channel()
+        try:
+            async with asyncio.timeout(5):
+                while (found := await queued(channel, queue)) < expected:
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            pass
+        await protocol.close()
+        return found
+
+    found: list[int] = []
+    thread = threading.Thread(target=lambda: found.append(asyncio.run(count())))
+    thread.start()
+    thread.join()
+    return found[0]
+
+
+async def test_publish_is_on_the_wire_before_the_loop_runs_again(amqp_url, open_connection, queue):
+    transport, protocol = await open_connection()
+    channel = await w(protocol.channel())
+    for i in range(100):
+        await channel.publish(b"x", "", queue)
+    # This loop does not run again until the count is taken: nothing waits for its next turn.
+    assert count_from_another_thread(amqp_url, queue, 100) == 100
+
+
 async def test_transport_close_after_publishing_loses_nothing(open_connection, observer, queue):
     transport, protocol = await open_connection()
     channel = await w(protocol.channel())
     for i in range(100):
         await channel.publish(b"x", "", queue)
-    transport.close()  # no protocol.close(): what publish wrote is in the transport already
+    # The loop is blocked (the broker routes what it has received), then the transport is
+    # closed without protocol.close(): what publish returned from is not lost.
+    time.sleep(0.3)
+    transport.close()
     await settle(lambda: 0, queue, 100, observer)
 
 
-async def test_returning_from_asyncio_run_after_publishing_loses_nothing(
-    amqp_url, observer, queue
-):
-    script = textwrap.dedent(
-        f"""
-        import asyncio, aioamqp
+async def test_returning_from_asyncio_run_after_publishing_loses_nothing(amqp_url, observer, queue):
+    script = textwrap.dedent(f"""
+        import asyncio, time, aioamqp
 
         async def main():
             transport, protocol = await aioamqp.from_url({amqp_url!r})
             channel = await protocol.channel()
             for i in range(1000):
                 await channel.publish(b"x", "", {queue!r})
+            time.sleep(0.5)  # the loop never turns again before it is closed
 
         asyncio.run(main())
-        """
-    )
+        """)
     done = await asyncio.to_thread(
         subprocess.run, [sys.executable, "-c", script], capture_output=True, timeout=30
     )
@@ -220,7 +253,7 @@ def rss() -> int:
         return int(statm.read().split()[1]) * 4096
 
 
-@pytest.mark.timeout(120)
+@pytest.mark.timeout(180)
 async def test_slow_consumer_without_qos_keeps_memory_bounded(
     open_connection, observer, queue, caplog
 ):
@@ -248,7 +281,9 @@ async def test_slow_consumer_without_qos_keeps_memory_bounded(
     assert peak - before < 64 << 20, f"RSS grew by {(peak - before) >> 20} MiB"
     warnings = [r for r in caplog.records if "basic_qos" in r.getMessage()]
     assert len(warnings) == 1
-    await w(channel.close())  # unacked deliveries go back to the queue
+    started = time.monotonic()
+    await w(channel.close(), 60)  # unacked deliveries go back to the queue
+    print(f"close took {time.monotonic() - started:.1f} s")
     await settle(lambda: len(processed), queue, count, observer, timeout=30)
     assert processed
 
