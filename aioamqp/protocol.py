@@ -82,9 +82,13 @@ class AmqpProtocol(asyncio.Protocol):
             )
         self.state = CONNECTING
         self.server_properties: dict[str, Any] | None = None
+        # The values sent in tune-ok (as aioamqp 0.15), and what the broker offered in tune.
         self.server_channel_max: int | None = None
         self.server_frame_max: int | None = None
         self.server_heartbeat: int | None = None
+        self.broker_channel_max: int | None = None
+        self.broker_frame_max: int | None = None
+        self.broker_heartbeat: int | None = None
         self.channel_max = 0
         self.frame_max = 0
         self.heartbeat = 0
@@ -253,14 +257,17 @@ class AmqpProtocol(asyncio.Protocol):
         self._send(m.ConnectionStartOk(client_properties, login_method, response, "en_US"))
 
     def _on_tune(self, method: m.ConnectionTune) -> None:
-        self.server_channel_max = method.channel_max
-        self.server_frame_max = method.frame_max
-        self.server_heartbeat = method.heartbeat
+        self.broker_channel_max = method.channel_max
+        self.broker_frame_max = method.frame_max
+        self.broker_heartbeat = method.heartbeat
         tuning = self.connection_tunning
         self.channel_max = _negotiate(tuning.get("channel_max"), method.channel_max) or 65535
         self.frame_max = _negotiate(tuning.get("frame_max"), method.frame_max)
         self.heartbeat = tuning["heartbeat"] if "heartbeat" in tuning else method.heartbeat
         self._parser.frame_max = self.frame_max
+        self.server_channel_max = self.channel_max
+        self.server_frame_max = self.frame_max
+        self.server_heartbeat = self.heartbeat
         self._send(m.ConnectionTuneOk(self.channel_max, self.frame_max, self.heartbeat))
         assert self._credentials is not None
         self._send(m.ConnectionOpen(self._credentials["virtualhost"]))

@@ -307,3 +307,18 @@ async def test_return_values_of_0_15(channel, name):
     got = await w(channel.basic_get(name))
     assert await channel.basic_client_ack(got["delivery_tag"]) is None
     assert await w(channel.close()) is True
+
+
+# -- values, exceptions and names that code written for aioamqp 0.15 observes ------------------
+
+
+async def test_server_tuning_attributes_hold_the_negotiated_values(open_connection):
+    """0.15: server_channel_max, server_frame_max and server_heartbeat are what tune-ok sent."""
+    _, protocol = await open_connection(channel_max=10, frame_max=131072, heartbeat=100)
+    assert protocol.server_channel_max == 10
+    assert protocol.server_frame_max == 131072
+    assert protocol.server_heartbeat == 100
+    # The broker's own offer is kept apart (RabbitMQ's defaults: 2047 channels, 60 s).
+    assert protocol.broker_channel_max > 10
+    assert protocol.broker_heartbeat != 100
+    await w(protocol.channel())
