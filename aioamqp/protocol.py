@@ -93,7 +93,7 @@ class AmqpProtocol(asyncio.Protocol):
         self.frame_max = 0
         self.heartbeat = 0
         self.channels: dict[int, Channel] = {}
-        self.channels_ids_count = 0  # highest channel id handed out so far
+        self.channels_ids_ceil = 0  # highest channel id handed out so far
         self.channels_ids_free: set[int] = set()
         self.is_blocked = False
         self._writing_paused = False
@@ -566,13 +566,18 @@ class AmqpProtocol(asyncio.Protocol):
             raise
         return channel
 
+    @property
+    def channels_ids_count(self) -> int:
+        """How many channel ids are in use: open channels, and those still closing."""
+        return self.channels_ids_ceil - len(self.channels_ids_free)
+
     def _allocate_channel_id(self) -> int:
         if self.channels_ids_free:
             return self.channels_ids_free.pop()
-        if self.channels_ids_count >= self.channel_max:
+        if self.channels_ids_ceil >= self.channel_max:
             raise exceptions.NoChannelAvailable()
-        self.channels_ids_count += 1
-        return self.channels_ids_count
+        self.channels_ids_ceil += 1
+        return self.channels_ids_ceil
 
     def _release_channel(self, channel: Channel) -> None:
         if self.channels.get(channel.channel_id) is channel:

@@ -322,3 +322,20 @@ async def test_server_tuning_attributes_hold_the_negotiated_values(open_connecti
     assert protocol.broker_channel_max > 10
     assert protocol.broker_heartbeat != 100
     await w(protocol.channel())
+
+
+async def test_channels_ids_count_is_the_number_of_ids_in_use(protocol):
+    """0.15: channels_ids_count goes up with each channel opened, down with each one closed."""
+    assert protocol.channels_ids_count == 0
+    first = await w(protocol.channel())
+    second = await w(protocol.channel())
+    assert protocol.channels_ids_count == 2
+    await w(second.close())
+    assert protocol.channels_ids_count == 1
+    assert protocol.channels_ids_ceil == 2
+    third = await w(protocol.channel())
+    assert third.channel_id == second.channel_id  # the freed id is reused
+    assert protocol.channels_ids_count == 2
+    with pytest.raises(aioamqp.ChannelClosed):
+        await w(first.queue_declare("amq.reserved"))  # the broker closes it: 403
+    assert protocol.channels_ids_count == 1
