@@ -428,8 +428,8 @@ class AmqpProtocol(asyncio.Protocol):
             idle_ticks = 0 if self._wrote else idle_ticks + 1
             silent_ticks = 0 if self._read else silent_ticks + 1
             self._wrote = self._read = False
-            if idle_ticks >= 2 and self._transport is not None:
-                self._emit(HEARTBEAT_FRAME)
+            if idle_ticks >= 2 and self.state != CLOSED:
+                await self.send_heartbeat()
                 idle_ticks = 0
             if self._reading_paused:  # we stopped reading: the broker's silence is ours
                 silent_ticks = 0
@@ -441,6 +441,14 @@ class AmqpProtocol(asyncio.Protocol):
                     self._transport.abort()
                 self._connection_closed(self._close_reason)
                 return
+
+    async def send_heartbeat(self) -> None:
+        """Send one heartbeat frame. The connection calls it by itself when it has written
+        nothing for half a heartbeat interval."""
+        if self.state == CLOSED:
+            raise self._closed_error()
+        self._emit(HEARTBEAT_FRAME)
+        self._wrote = True
 
     def _closed_error(self) -> Exception:
         return exceptions.fresh(self._close_reason or exceptions.AmqpClosedConnection())

@@ -339,3 +339,26 @@ async def test_channels_ids_count_is_the_number_of_ids_in_use(protocol):
     with pytest.raises(aioamqp.ChannelClosed):
         await w(first.queue_declare("amq.reserved"))  # the broker closes it: 403
     assert protocol.channels_ids_count == 1
+
+
+async def test_send_heartbeat_is_a_public_coroutine(open_connection, monkeypatch):
+    """0.15: `await protocol.send_heartbeat()` sends one heartbeat; the connection's own
+    heartbeats go through it, so patching it sees them."""
+    _, protocol = await open_connection(heartbeat=1)
+    assert inspect.iscoroutinefunction(protocol.send_heartbeat)
+    assert await w(protocol.send_heartbeat()) is None
+    sent = []
+    real = protocol.send_heartbeat
+
+    async def counting():
+        sent.append(asyncio.get_running_loop().time())
+        await real()
+
+    monkeypatch.setattr(protocol, "send_heartbeat", counting)
+    await asyncio.sleep(3)  # idle: only heartbeats keep the broker (1 s interval) content
+    assert len(sent) >= 2
+    assert protocol.state == aioamqp.protocol.OPEN
+    await w(protocol.channel())
+    await w(protocol.close())
+    with pytest.raises(aioamqp.AmqpClosedConnection):
+        await real()
