@@ -78,8 +78,8 @@ class Channel(ChannelMethods):
 
     @property
     def close_exception(self) -> Exception | None:
-        """Why the channel closed (ChannelClosed with the broker's code, or the connection's
-        AmqpClosedConnection); None while it is open."""
+        """Why the channel closed (ChannelClosed with the broker's code, or a
+        ChannelConnectionClosed when the connection ended); None while it is open."""
         return self._close_exception
 
     # -- writing ------------------------------------------------------------------------------
@@ -428,6 +428,7 @@ class Channel(ChannelMethods):
         if self._close_exception is not None:
             return
         self.is_open = False
+        exc = exceptions.closed_for_channels(exc)  # a lost connection: also a ChannelClosed
         self._close_exception = exc
         waiting = [slot[1] for slot in self._rpcs] + list(self._unconfirmed.values())
         self._rpcs.clear()

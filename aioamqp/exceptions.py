@@ -66,6 +66,31 @@ class ChannelClosed(AioamqpException):
         self.frame = frame
 
 
+class ChannelConnectionClosed(AmqpClosedConnection, ChannelClosed):
+    """A channel call failed because the connection ended (the broker closed it, the socket was
+    lost, ...). Both an AmqpClosedConnection (reply_code, reply_text) and, as aioamqp 0.15
+    raised for pending channel calls, a ChannelClosed (code, message): either handler works."""
+
+    def __init__(
+        self, message: str = "connection closed", reply_code: int = 0, reply_text: str = ""
+    ) -> None:
+        # Not the bases' __init__: each passes its own arguments up the shared chain.
+        AioamqpException.__init__(self, message)
+        self.reply_code = reply_code
+        self.reply_text = reply_text
+        self.code = reply_code
+        self.message = reply_text or message
+        self.frame = None
+
+
+def closed_for_channels(exc: Exception) -> Exception:
+    """The connection ended with exc: what a channel call raises, a ChannelConnectionClosed
+    carrying exc's message, reply_code and reply_text (exc itself if it is one already)."""
+    if isinstance(exc, AmqpClosedConnection) and not isinstance(exc, ChannelClosed):
+        return ChannelConnectionClosed(str(exc), exc.reply_code, exc.reply_text)
+    return exc
+
+
 class DuplicateConsumerTag(AioamqpException):
     """A consumer with this tag already exists on the channel."""
 

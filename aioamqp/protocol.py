@@ -356,7 +356,9 @@ class AmqpProtocol(asyncio.Protocol):
             self._call_on_error(exc)
 
     def _call_on_error(self, exc: Exception) -> None:
-        self._call_user(self._on_error_callback, exc)  # type: ignore[arg-type]
+        # As the channels see it: aioamqp 0.15 handed on_error a ChannelClosed (code, message).
+        error = exceptions.closed_for_channels(exc)
+        self._call_user(self._on_error_callback, error)  # type: ignore[arg-type]
 
     def _call_user(self, callback: Callable[..., Any], *args: Any) -> None:
         """Run a plain or coroutine callback without awaiting it here; log its failure."""
@@ -451,7 +453,8 @@ class AmqpProtocol(asyncio.Protocol):
         self._wrote = True
 
     def _closed_error(self) -> Exception:
-        return exceptions.fresh(self._close_reason or exceptions.AmqpClosedConnection())
+        reason = self._close_reason or exceptions.AmqpClosedConnection()
+        return exceptions.fresh(exceptions.closed_for_channels(reason))
 
     # -- API ----------------------------------------------------------------------------------
 

@@ -362,3 +362,51 @@ async def test_send_heartbeat_is_a_public_coroutine(open_connection, monkeypatch
     await w(protocol.close())
     with pytest.raises(aioamqp.AmqpClosedConnection):
         await real()
+
+
+def _is_both(exc, code):
+    """What a channel call raises once the connection is gone: 0.15's ChannelClosed, and the
+    AmqpClosedConnection that newer code catches."""
+    assert isinstance(exc, aioamqp.ChannelClosed) and isinstance(exc, aioamqp.AmqpClosedConnection)
+    assert exc.code == exc.reply_code == code
+    return True
+
+
+async def test_channel_calls_raise_channel_closed_when_the_broker_closes_the_connection(
+    open_connection,
+):
+    """0.15: a pending channel RPC raises ChannelClosed with the code and text of the broker's
+    connection.close; here 540 NOT_IMPLEMENTED for basic_qos(prefetch_size=10)."""
+    errors = []
+    _, protocol = await open_connection(on_error=errors.append)
+    channel = await w(protocol.channel())
+    other = await w(protocol.channel())
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await w(channel.basic_qos(prefetch_size=10))
+    assert _is_both(info.value, 540)
+    assert info.value.message.startswith("NOT_IMPLEMENTED")
+    assert info.value.message == info.value.reply_text
+    await w(protocol.wait_closed())
+    # Later calls, on this channel or another, raise the same way.
+    for call in (channel.queue_declare("q", passive=True), other.publish(b"x", "", "q")):
+        with pytest.raises(aioamqp.ChannelClosed) as info:
+            await w(call)
+        assert _is_both(info.value, 540)
+    # on_error gets it too: 0.15 passed it a ChannelClosed with the broker's code.
+    assert len(errors) == 1 and _is_both(errors[0], 540)
+    with pytest.raises(aioamqp.AmqpClosedConnection):
+        await protocol.close()
+
+
+async def test_channel_calls_raise_channel_closed_when_the_socket_is_lost(open_connection):
+    """0.15: a channel RPC pending when the socket is lost raises ChannelClosed."""
+    transport, protocol = await open_connection()
+    channel = await w(protocol.channel())
+    pending = asyncio.ensure_future(channel.queue_declare("", exclusive=True))
+    await asyncio.sleep(0)  # sent (queued), no reply yet
+    transport.abort()
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await w(pending)
+    assert _is_both(info.value, 0)
+    with pytest.raises(aioamqp.ChannelClosed):
+        await w(channel.basic_qos(prefetch_count=1))
