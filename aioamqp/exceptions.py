@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any, TypeVar
 
+from ._generated.constants import NOT_ALLOWED
+
 _E = TypeVar("_E", bound=BaseException)
 
 
@@ -91,8 +93,19 @@ def closed_for_channels(exc: Exception) -> Exception:
     return exc
 
 
-class DuplicateConsumerTag(AioamqpException):
-    """A consumer with this tag already exists on the channel."""
+class DuplicateConsumerTag(ChannelClosed):
+    """basic_consume with a consumer tag already active on the channel. A ChannelClosed with
+    530 NOT_ALLOWED, the broker's answer to it, but raised before sending: the channel stays
+    open."""
+
+    def __init__(self, consumer_tag: str) -> None:
+        super().__init__(
+            NOT_ALLOWED, f"NOT_ALLOWED - attempt to reuse consumer tag '{consumer_tag}'"
+        )
+        self.consumer_tag = consumer_tag
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle: args are (code, message)
+        return type(self), (self.consumer_tag,), self.__dict__
 
 
 class ConsumerCancelled(AioamqpException):

@@ -2,6 +2,7 @@
 return values, aliases, exception and data classes."""
 
 import asyncio
+import copy
 import inspect
 
 import pytest
@@ -410,3 +411,18 @@ async def test_channel_calls_raise_channel_closed_when_the_socket_is_lost(open_c
     assert _is_both(info.value, 0)
     with pytest.raises(aioamqp.ChannelClosed):
         await w(channel.basic_qos(prefetch_count=1))
+
+
+async def test_duplicate_consumer_tag_is_a_channel_closed_530(channel, make_inbox):
+    """0.15: the broker closed the channel with 530 NOT_ALLOWED, which `except ChannelClosed`
+    caught. Here the client refuses the tag before sending; the channel stays usable."""
+    queue = (await w(channel.queue_declare(None, exclusive=True)))["queue"]
+    await w(channel.basic_consume(make_inbox(), queue_name=queue, consumer_tag="dup"))
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await w(channel.basic_consume(make_inbox(), queue_name=queue, consumer_tag="dup"))
+    assert isinstance(info.value, aioamqp.DuplicateConsumerTag)
+    assert info.value.code == 530 and info.value.message.startswith("NOT_ALLOWED")
+    assert info.value.consumer_tag == "dup"
+    assert copy.copy(info.value).code == 530
+    assert channel.is_open
+    assert await w(channel.basic_cancel("dup")) == {"consumer_tag": "dup"}
