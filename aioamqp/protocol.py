@@ -596,7 +596,8 @@ class AmqpProtocol(asyncio.Protocol):
             self.channels_ids_free.add(channel.channel_id)
 
     async def close(self, no_wait: bool = False, timeout: float | None = None) -> None:
-        """Close the connection; a second close raises AmqpClosedConnection.
+        """Close the connection; a second close raises AmqpClosedConnection. Returns normally
+        if the broker closes the connection, or it is lost, while this waits for close-ok.
 
         Running consumer callbacks finish (no_ack deliveries already received still reach
         them) within timeout, or DEFAULT_CALLBACK_GRACE seconds without one; then they are
@@ -616,6 +617,8 @@ class AmqpProtocol(asyncio.Protocol):
                 await asyncio.wait_for(self._close_ok, timeout)
             except asyncio.TimeoutError:
                 logger.warning("no close-ok from the broker within %s s", timeout)
+            except exceptions.AmqpClosedConnection:
+                pass  # the broker closed it too, or it was lost: closed all the same
         assert self._transport is not None
         consumers = [consumer for ch in self.channels.values() for consumer in ch.consumers()]
         self._close_transport()

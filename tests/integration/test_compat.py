@@ -426,3 +426,27 @@ async def test_duplicate_consumer_tag_is_a_channel_closed_530(channel, make_inbo
     assert copy.copy(info.value).code == 530
     assert channel.is_open
     assert await w(channel.basic_cancel("dup")) == {"consumer_tag": "dup"}
+
+
+async def test_close_crossing_a_broker_close_returns(open_connection):
+    """0.15: protocol.close() returns when the broker closes the connection (or it is lost)
+    while close() waits; close() on a closed connection raises AmqpClosedConnection."""
+    _, protocol = await open_connection()
+    channel = await w(protocol.channel())
+    qos = asyncio.ensure_future(channel.basic_qos(prefetch_size=10))  # broker closes: 540
+    await asyncio.sleep(0)  # qos is queued before our connection.close
+    assert await w(protocol.close()) is None
+    assert protocol.state == aioamqp.protocol.CLOSED
+    with pytest.raises(aioamqp.ChannelClosed):
+        await w(qos)
+    with pytest.raises(aioamqp.AmqpClosedConnection):
+        await protocol.close()
+
+    transport, protocol = await open_connection()
+    closing = asyncio.ensure_future(protocol.close())
+    await asyncio.sleep(0)  # waiting for close-ok
+    transport.abort()  # the socket is lost
+    assert await w(closing) is None
+    assert protocol.state == aioamqp.protocol.CLOSED
+    with pytest.raises(aioamqp.AmqpClosedConnection):
+        await protocol.close()
