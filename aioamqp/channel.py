@@ -668,7 +668,7 @@ class Channel(ChannelMethods):
 
     async def queue_declare(
         self,
-        queue_name: str | None = "",
+        queue_name: str | None = None,
         passive: bool = False,
         durable: bool = False,
         exclusive: bool = False,
@@ -676,12 +676,16 @@ class Channel(ChannelMethods):
         no_wait: bool = False,
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        *,
+        server_named: bool = False,
     ) -> dict[str, Any] | None:
-        """Declare a queue; queue_name=None picks a client-side name, as aioamqp 0.15 did."""
-        if queue_name is None:
+        """Declare a queue. Without a name (None or ""), the client names it
+        aioamqp.gen-<uuid>, as aioamqp 0.15 did; with server_named=True the broker does
+        (amq.gen-...). Either way the name is in the returned dict's "queue"."""
+        if not queue_name and not server_named:
             queue_name = f"aioamqp.gen-{uuid.uuid4()}"
         return await super().queue_declare(
-            queue_name, passive, durable, exclusive, auto_delete, no_wait, arguments, timeout
+            queue_name or "", passive, durable, exclusive, auto_delete, no_wait, arguments, timeout
         )
 
     def add_cancellation_callback(self, callback: Callback) -> None:

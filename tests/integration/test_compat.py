@@ -450,3 +450,19 @@ async def test_close_crossing_a_broker_close_returns(open_connection):
     assert protocol.state == aioamqp.protocol.CLOSED
     with pytest.raises(aioamqp.AmqpClosedConnection):
         await protocol.close()
+
+
+async def test_queue_declare_without_a_name_names_the_queue_on_the_client(channel):
+    """0.15: queue_name=None and queue_name="" both get aioamqp.gen-<uuid>, returned; declaring
+    that name again (not passively) works, where a broker's amq.gen-... name gets 403."""
+    assert inspect.signature(Channel.queue_declare).parameters["queue_name"].default is None
+    for empty in (None, ""):
+        result = await w(channel.queue_declare(empty, exclusive=True))
+        queue = result["queue"]
+        assert queue.startswith("aioamqp.gen-")
+        assert await w(channel.queue_declare(queue, exclusive=True)) == result
+    default = await w(channel.queue_declare(exclusive=True))
+    assert default["queue"].startswith("aioamqp.gen-") and default["queue"] != queue
+    # New here: the broker names it when asked to.
+    server = await w(channel.queue_declare("", exclusive=True, server_named=True))
+    assert server["queue"].startswith("amq.gen-")

@@ -20,7 +20,7 @@ async def _works(protocol):
     """The connection is usable: a channel opens and a queue can be declared on it."""
     channel = await asyncio.wait_for(protocol.channel(), T)
     result = await asyncio.wait_for(channel.queue_declare("", exclusive=True), T)
-    assert result["queue"].startswith("amq.gen-")
+    assert result["queue"].startswith("aioamqp.gen-")
     assert await asyncio.wait_for(channel.close(), T) is True
 
 
