@@ -33,6 +33,8 @@ from .protocol import AmqpProtocol
 
 from ._version import __version__
 
+__packagename__ = "aioamqp"
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_CONNECTION_TIMEOUT = 10.0  # seconds, as RabbitMQ's own handshake timeout

@@ -49,6 +49,8 @@ class Channel(ChannelMethods):
         self.publisher_confirms = False
         self.consumer_callbacks: dict[str, Callback] = {}
         self.cancellation_callbacks: list[Callback] = []
+        self.cancelled_consumers: set[str] = set()  # tags the broker cancelled
+        self.last_consumer_tag: str | None = None
         self.close_event = asyncio.Event()
         self._closing = False
         self._abandoned = False
@@ -275,6 +277,7 @@ class Channel(ChannelMethods):
     def _on_server_cancel(self, method: m.BasicCancel) -> None:
         """The broker cancelled a consumer (its queue was deleted, ...): what it delivered
         before still reaches the callback, which may ack it."""
+        self.cancelled_consumers.add(method.consumer_tag)
         consumer = self._consumers.pop(method.consumer_tag, None)
         consumer = self._ending.pop(method.consumer_tag, consumer)
         self.consumer_callbacks.pop(method.consumer_tag, None)
@@ -474,6 +477,7 @@ class Channel(ChannelMethods):
         for consumer in self._consumers.values():
             consumer.cancel()  # ack-mode deliveries not yet handed out go back now
         self._closing = True
+        self.is_open = False  # from now on, as in aioamqp 0.15
         method = m.ChannelClose(reply_code, reply_text, 0, 0)
         frame = method_frame(self.channel_id, method.encode())
         return bool(await self._request(frame, method.RESPONSES, timeout))
@@ -582,6 +586,7 @@ class Channel(ChannelMethods):
         )
         self._consumers[consumer_tag] = consumer
         self.consumer_callbacks[consumer_tag] = callback
+        self.last_consumer_tag = consumer_tag
         try:
             self.protocol._write(frame)
         except BaseException:

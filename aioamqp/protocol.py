@@ -81,7 +81,12 @@ class AmqpProtocol(asyncio.Protocol):
                 f"frame_max must be 0 or at least {FRAME_MIN_SIZE} (the spec's frame-min-size)"
             )
         self.state = CONNECTING
+        # From connection.start, under aioamqp 0.15's names.
+        self.version_major: int | None = None
+        self.version_minor: int | None = None
         self.server_properties: dict[str, Any] | None = None
+        self.server_mechanisms: str | None = None
+        self.server_locales: str | None = None
         # The values sent in tune-ok (as aioamqp 0.15), and what the broker offered in tune.
         self.server_channel_max: int | None = None
         self.server_frame_max: int | None = None
@@ -100,6 +105,7 @@ class AmqpProtocol(asyncio.Protocol):
         # Set while publishing must wait (broker blocked us, or the write buffer is full).
         self._publish_gate: asyncio.Future[None] | None = None
         self.stop_now = asyncio.Event()
+        self.connection_closed = self.stop_now  # aioamqp 0.15's name: set once it has ended
         self.worker: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._transport: asyncio.Transport | None = None
@@ -222,11 +228,15 @@ class AmqpProtocol(asyncio.Protocol):
             self._early_start = method
             return
         self.server_properties = dict(method.server_properties or {})
+        self.version_major, self.version_minor = method.version_major, method.version_minor
         credentials = self._credentials
         login_method = credentials["login_method"]
-        mechanisms = method.mechanisms
+        mechanisms, locales = method.mechanisms, method.locales
         if isinstance(mechanisms, bytes):
             mechanisms = mechanisms.decode(errors="replace")
+        if isinstance(locales, bytes):
+            locales = locales.decode(errors="replace")
+        self.server_mechanisms, self.server_locales = mechanisms, locales
         offered = mechanisms.split()
         if login_method not in offered:
             self._close_reason = exceptions.AmqpClosedConnection(
@@ -443,6 +453,17 @@ class AmqpProtocol(asyncio.Protocol):
                     self._transport.abort()
                 self._connection_closed(self._close_reason)
                 return
+
+    async def ensure_open(self) -> None:
+        """Return if the connection is open; raise AmqpClosedConnection if it is closed, or once
+        a close in progress has finished; AioamqpException while it is still connecting."""
+        if self.state == OPEN:
+            return
+        if self.state == CLOSING:
+            await self.stop_now.wait()
+        if self.state == CONNECTING:
+            raise exceptions.AioamqpException("the connection is not open yet")
+        raise self._closed_error()
 
     async def send_heartbeat(self) -> None:
         """Send one heartbeat frame. The connection calls it by itself when it has written
