@@ -76,13 +76,21 @@ class ChannelConnectionClosed(AmqpClosedConnection, ChannelClosed):
     def __init__(
         self, message: str = "connection closed", reply_code: int = 0, reply_text: str = ""
     ) -> None:
-        # Not the bases' __init__: each passes its own arguments up the shared chain.
-        AioamqpException.__init__(self, message)
-        self.reply_code = reply_code
+        # Not the bases' __init__: each passes its own arguments up the shared chain. args are
+        # ChannelClosed's, (code, message); str() is the connection's description.
+        self.code = self.reply_code = reply_code
         self.reply_text = reply_text
-        self.code = reply_code
         self.message = reply_text or message
         self.frame = None
+        self._description = message
+        AioamqpException.__init__(self, reply_code, self.message)
+
+    def __str__(self) -> str:
+        return self._description
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle
+        args = (self._description, self.reply_code, self.reply_text)
+        return type(self), args, self.__dict__
 
 
 def closed_for_channels(exc: Exception) -> Exception:

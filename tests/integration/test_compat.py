@@ -372,6 +372,8 @@ def _is_both(exc, code):
     AmqpClosedConnection that newer code catches."""
     assert isinstance(exc, aioamqp.ChannelClosed) and isinstance(exc, aioamqp.AmqpClosedConnection)
     assert exc.code == exc.reply_code == code
+    assert exc.args == (exc.code, exc.message)  # as 0.15's ChannelClosed
+    assert copy.copy(exc).args == exc.args and str(copy.copy(exc)) == str(exc)
     return True
 
 
