@@ -20,6 +20,8 @@ from .exceptions import (  # noqa: F401
     AmqpClosedConnection,
     ChannelClosed,
     ConfigurationError,
+    ConsumerCancelled,
+    DuplicateConsumerTag,
     EmptyQueue,
     NoChannelAvailable,
     PublishFailed,
@@ -30,6 +32,8 @@ from .hosts import HostSpec, parse_host, parse_hosts, split_netloc
 from .protocol import AmqpProtocol
 
 from ._version import __version__
+
+__packagename__ = "aioamqp"
 
 logger = logging.getLogger(__name__)
 
@@ -191,6 +195,8 @@ __all__ = [
     "AmqpClosedConnection",
     "ChannelClosed",
     "ConfigurationError",
+    "ConsumerCancelled",
+    "DuplicateConsumerTag",
     "EmptyQueue",
     "NoChannelAvailable",
     "PublishFailed",

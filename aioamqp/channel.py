@@ -49,6 +49,8 @@ class Channel(ChannelMethods):
         self.publisher_confirms = False
         self.consumer_callbacks: dict[str, Callback] = {}
         self.cancellation_callbacks: list[Callback] = []
+        self.cancelled_consumers: set[str] = set()  # tags the broker cancelled
+        self.last_consumer_tag: str | None = None
         self.close_event = asyncio.Event()
         self._closing = False
         self._abandoned = False
@@ -78,8 +80,8 @@ class Channel(ChannelMethods):
 
     @property
     def close_exception(self) -> Exception | None:
-        """Why the channel closed (ChannelClosed with the broker's code, or the connection's
-        AmqpClosedConnection); None while it is open."""
+        """Why the channel closed (ChannelClosed with the broker's code, or a
+        ChannelConnectionClosed when the connection ended); None while it is open."""
         return self._close_exception
 
     # -- writing ------------------------------------------------------------------------------
@@ -275,6 +277,7 @@ class Channel(ChannelMethods):
     def _on_server_cancel(self, method: m.BasicCancel) -> None:
         """The broker cancelled a consumer (its queue was deleted, ...): what it delivered
         before still reaches the callback, which may ack it."""
+        self.cancelled_consumers.add(method.consumer_tag)
         consumer = self._consumers.pop(method.consumer_tag, None)
         consumer = self._ending.pop(method.consumer_tag, consumer)
         self.consumer_callbacks.pop(method.consumer_tag, None)
@@ -428,6 +431,7 @@ class Channel(ChannelMethods):
         if self._close_exception is not None:
             return
         self.is_open = False
+        exc = exceptions.closed_for_channels(exc)  # a lost connection: also a ChannelClosed
         self._close_exception = exc
         waiting = [slot[1] for slot in self._rpcs] + list(self._unconfirmed.values())
         self._rpcs.clear()
@@ -475,6 +479,7 @@ class Channel(ChannelMethods):
         for consumer in self._consumers.values():
             consumer.close()  # the broker requeues unacked ones as it closes; no_ack ones run
         self._closing = True
+        self.is_open = False  # from now on, as in aioamqp 0.15
         method = m.ChannelClose(reply_code, reply_text, 0, 0)
         frame = method_frame(self.channel_id, method.encode())
         return bool(await self._request(frame, method.RESPONSES, timeout))
@@ -586,6 +591,7 @@ class Channel(ChannelMethods):
         )
         self._consumers[consumer_tag] = consumer
         self.consumer_callbacks[consumer_tag] = callback
+        self.last_consumer_tag = consumer_tag
         try:
             self.protocol._write(frame)
         except BaseException:
@@ -674,7 +680,7 @@ class Channel(ChannelMethods):
 
     async def queue_declare(
         self,
-        queue_name: str | None = "",
+        queue_name: str | None = None,
         passive: bool = False,
         durable: bool = False,
         exclusive: bool = False,
@@ -682,12 +688,16 @@ class Channel(ChannelMethods):
         no_wait: bool = False,
         arguments: Mapping[str, Any] | None = None,
         timeout: float | None = None,
+        *,
+        server_named: bool = False,
     ) -> dict[str, Any] | None:
-        """Declare a queue; queue_name=None picks a client-side name, as aioamqp 0.15 did."""
-        if queue_name is None:
+        """Declare a queue. Without a name (None or ""), the client names it
+        aioamqp.gen-<uuid>, as aioamqp 0.15 did; with server_named=True the broker does
+        (amq.gen-...). Either way the name is in the returned dict's "queue"."""
+        if not queue_name and not server_named:
             queue_name = f"aioamqp.gen-{uuid.uuid4()}"
         return await super().queue_declare(
-            queue_name, passive, durable, exclusive, auto_delete, no_wait, arguments, timeout
+            queue_name or "", passive, durable, exclusive, auto_delete, no_wait, arguments, timeout
         )
 
     def add_cancellation_callback(self, callback: Callback) -> None:

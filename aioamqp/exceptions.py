@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any, TypeVar
 
+from ._generated.constants import NOT_ALLOWED
+
 _E = TypeVar("_E", bound=BaseException)
 
 
@@ -66,8 +68,52 @@ class ChannelClosed(AioamqpException):
         self.frame = frame
 
 
-class DuplicateConsumerTag(AioamqpException):
-    """A consumer with this tag already exists on the channel."""
+class ChannelConnectionClosed(AmqpClosedConnection, ChannelClosed):
+    """A channel call failed because the connection ended (the broker closed it, the socket was
+    lost, ...). Both an AmqpClosedConnection (reply_code, reply_text) and, as aioamqp 0.15
+    raised for pending channel calls, a ChannelClosed (code, message): either handler works."""
+
+    def __init__(
+        self, message: str = "connection closed", reply_code: int = 0, reply_text: str = ""
+    ) -> None:
+        # Not the bases' __init__: each passes its own arguments up the shared chain. args are
+        # ChannelClosed's, (code, message); str() is the connection's description.
+        self.code = self.reply_code = reply_code
+        self.reply_text = reply_text
+        self.message = reply_text or message
+        self.frame = None
+        self._description = message
+        AioamqpException.__init__(self, reply_code, self.message)
+
+    def __str__(self) -> str:
+        return self._description
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle
+        args = (self._description, self.reply_code, self.reply_text)
+        return type(self), args, self.__dict__
+
+
+def closed_for_channels(exc: Exception) -> Exception:
+    """The connection ended with exc: what a channel call raises, a ChannelConnectionClosed
+    carrying exc's message, reply_code and reply_text (exc itself if it is one already)."""
+    if isinstance(exc, AmqpClosedConnection) and not isinstance(exc, ChannelClosed):
+        return ChannelConnectionClosed(str(exc), exc.reply_code, exc.reply_text)
+    return exc
+
+
+class DuplicateConsumerTag(ChannelClosed):
+    """basic_consume with a consumer tag already active on the channel. A ChannelClosed with
+    530 NOT_ALLOWED, the broker's answer to it, but raised before sending: the channel stays
+    open."""
+
+    def __init__(self, consumer_tag: str) -> None:
+        super().__init__(
+            NOT_ALLOWED, f"NOT_ALLOWED - attempt to reuse consumer tag '{consumer_tag}'"
+        )
+        self.consumer_tag = consumer_tag
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle: args are (code, message)
+        return type(self), (self.consumer_tag,), self.__dict__
 
 
 class ConsumerCancelled(AioamqpException):

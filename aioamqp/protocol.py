@@ -81,21 +81,31 @@ class AmqpProtocol(asyncio.Protocol):
                 f"frame_max must be 0 or at least {FRAME_MIN_SIZE} (the spec's frame-min-size)"
             )
         self.state = CONNECTING
+        # From connection.start, under aioamqp 0.15's names.
+        self.version_major: int | None = None
+        self.version_minor: int | None = None
         self.server_properties: dict[str, Any] | None = None
+        self.server_mechanisms: str | None = None
+        self.server_locales: str | None = None
+        # The values sent in tune-ok (as aioamqp 0.15), and what the broker offered in tune.
         self.server_channel_max: int | None = None
         self.server_frame_max: int | None = None
         self.server_heartbeat: int | None = None
+        self.broker_channel_max: int | None = None
+        self.broker_frame_max: int | None = None
+        self.broker_heartbeat: int | None = None
         self.channel_max = 0
         self.frame_max = 0
         self.heartbeat = 0
         self.channels: dict[int, Channel] = {}
-        self.channels_ids_count = 0  # highest channel id handed out so far
+        self.channels_ids_ceil = 0  # highest channel id handed out so far
         self.channels_ids_free: set[int] = set()
         self.is_blocked = False
         self._writing_paused = False
         # Set while publishing must wait (broker blocked us, or the write buffer is full).
         self._publish_gate: asyncio.Future[None] | None = None
         self.stop_now = asyncio.Event()
+        self.connection_closed = self.stop_now  # aioamqp 0.15's name: set once it has ended
         self.worker: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._transport: asyncio.Transport | None = None
@@ -218,11 +228,15 @@ class AmqpProtocol(asyncio.Protocol):
             self._early_start = method
             return
         self.server_properties = dict(method.server_properties or {})
+        self.version_major, self.version_minor = method.version_major, method.version_minor
         credentials = self._credentials
         login_method = credentials["login_method"]
-        mechanisms = method.mechanisms
+        mechanisms, locales = method.mechanisms, method.locales
         if isinstance(mechanisms, bytes):
             mechanisms = mechanisms.decode(errors="replace")
+        if isinstance(locales, bytes):
+            locales = locales.decode(errors="replace")
+        self.server_mechanisms, self.server_locales = mechanisms, locales
         offered = mechanisms.split()
         if login_method not in offered:
             self._close_reason = exceptions.AmqpClosedConnection(
@@ -253,14 +267,17 @@ class AmqpProtocol(asyncio.Protocol):
         self._send(m.ConnectionStartOk(client_properties, login_method, response, "en_US"))
 
     def _on_tune(self, method: m.ConnectionTune) -> None:
-        self.server_channel_max = method.channel_max
-        self.server_frame_max = method.frame_max
-        self.server_heartbeat = method.heartbeat
+        self.broker_channel_max = method.channel_max
+        self.broker_frame_max = method.frame_max
+        self.broker_heartbeat = method.heartbeat
         tuning = self.connection_tunning
         self.channel_max = _negotiate(tuning.get("channel_max"), method.channel_max) or 65535
         self.frame_max = _negotiate(tuning.get("frame_max"), method.frame_max)
         self.heartbeat = tuning["heartbeat"] if "heartbeat" in tuning else method.heartbeat
         self._parser.frame_max = self.frame_max
+        self.server_channel_max = self.channel_max
+        self.server_frame_max = self.frame_max
+        self.server_heartbeat = self.heartbeat
         self._send(m.ConnectionTuneOk(self.channel_max, self.frame_max, self.heartbeat))
         assert self._credentials is not None
         self._send(m.ConnectionOpen(self._credentials["virtualhost"]))
@@ -349,7 +366,9 @@ class AmqpProtocol(asyncio.Protocol):
             self._call_on_error(exc)
 
     def _call_on_error(self, exc: Exception) -> None:
-        self._call_user(self._on_error_callback, exc)  # type: ignore[arg-type]
+        # As the channels see it: aioamqp 0.15 handed on_error a ChannelClosed (code, message).
+        error = exceptions.closed_for_channels(exc)
+        self._call_user(self._on_error_callback, error)  # type: ignore[arg-type]
 
     def _call_user(self, callback: Callable[..., Any], *args: Any) -> None:
         """Run a plain or coroutine callback without awaiting it here; log its failure."""
@@ -421,8 +440,8 @@ class AmqpProtocol(asyncio.Protocol):
             idle_ticks = 0 if self._wrote else idle_ticks + 1
             silent_ticks = 0 if self._read else silent_ticks + 1
             self._wrote = self._read = False
-            if idle_ticks >= 2 and self._transport is not None:
-                self._emit(HEARTBEAT_FRAME)
+            if idle_ticks >= 2 and self.state != CLOSED:
+                await self.send_heartbeat()
                 idle_ticks = 0
             if self._reading_paused:  # we stopped reading: the broker's silence is ours
                 silent_ticks = 0
@@ -435,8 +454,28 @@ class AmqpProtocol(asyncio.Protocol):
                 self._connection_closed(self._close_reason)
                 return
 
+    async def ensure_open(self) -> None:
+        """Return if the connection is open; raise AmqpClosedConnection if it is closed, or once
+        a close in progress has finished; AioamqpException while it is still connecting."""
+        if self.state == OPEN:
+            return
+        if self.state == CLOSING:
+            await self.stop_now.wait()
+        if self.state == CONNECTING:
+            raise exceptions.AioamqpException("the connection is not open yet")
+        raise self._closed_error()
+
+    async def send_heartbeat(self) -> None:
+        """Send one heartbeat frame. The connection calls it by itself when it has written
+        nothing for half a heartbeat interval."""
+        if self.state == CLOSED:
+            raise self._closed_error()
+        self._emit(HEARTBEAT_FRAME)
+        self._wrote = True
+
     def _closed_error(self) -> Exception:
-        return exceptions.fresh(self._close_reason or exceptions.AmqpClosedConnection())
+        reason = self._close_reason or exceptions.AmqpClosedConnection()
+        return exceptions.fresh(exceptions.closed_for_channels(reason))
 
     # -- API ----------------------------------------------------------------------------------
 
@@ -559,13 +598,18 @@ class AmqpProtocol(asyncio.Protocol):
             raise
         return channel
 
+    @property
+    def channels_ids_count(self) -> int:
+        """How many channel ids are in use: open channels, and those still closing."""
+        return self.channels_ids_ceil - len(self.channels_ids_free)
+
     def _allocate_channel_id(self) -> int:
         if self.channels_ids_free:
             return self.channels_ids_free.pop()
-        if self.channels_ids_count >= self.channel_max:
+        if self.channels_ids_ceil >= self.channel_max:
             raise exceptions.NoChannelAvailable()
-        self.channels_ids_count += 1
-        return self.channels_ids_count
+        self.channels_ids_ceil += 1
+        return self.channels_ids_ceil
 
     def _release_channel(self, channel: Channel) -> None:
         if self.channels.get(channel.channel_id) is channel:
@@ -573,7 +617,8 @@ class AmqpProtocol(asyncio.Protocol):
             self.channels_ids_free.add(channel.channel_id)
 
     async def close(self, no_wait: bool = False, timeout: float | None = None) -> None:
-        """Close the connection; a second close raises AmqpClosedConnection.
+        """Close the connection; a second close raises AmqpClosedConnection. Returns normally
+        if the broker closes the connection, or it is lost, while this waits for close-ok.
 
         Running consumer callbacks finish (no_ack deliveries already received still reach
         them) within timeout, or DEFAULT_CALLBACK_GRACE seconds without one; then they are
@@ -593,6 +638,8 @@ class AmqpProtocol(asyncio.Protocol):
                 await asyncio.wait_for(self._close_ok, timeout)
             except asyncio.TimeoutError:
                 logger.warning("no close-ok from the broker within %s s", timeout)
+            except exceptions.AmqpClosedConnection:
+                pass  # the broker closed it too, or it was lost: closed all the same
         assert self._transport is not None
         consumers = [consumer for ch in self.channels.values() for consumer in ch.consumers()]
         self._close_transport()

@@ -30,6 +30,7 @@ async def declare(ctx: Context) -> int:
                 exclusive=args.exclusive,
                 auto_delete=args.auto_delete,
                 arguments=arguments,
+                server_named=not args.name,
             )
             assert result is not None
             name, messages, consumers = (

@@ -81,11 +81,12 @@ async def close_connection(transport: asyncio.Transport, protocol: AmqpProtocol)
 
 def describe(exc: BaseException) -> str:
     """One line for an error the broker or the network caused."""
-    if isinstance(exc, exceptions.ChannelClosed):
+    if isinstance(exc, exceptions.AmqpClosedConnection):  # first: it may be a ChannelClosed too
+        if exc.reply_code:
+            return f"{exc.reply_text} ({exc.reply_code})"
+    elif isinstance(exc, exceptions.ChannelClosed):
         text = exc.message if exc.code else "channel closed"
         return f"{text} ({exc.code})" if exc.code else text
-    if isinstance(exc, exceptions.AmqpClosedConnection) and exc.reply_code:
-        return f"{exc.reply_text} ({exc.reply_code})"
     if isinstance(exc, exceptions.PublishFailed):
         return f"the broker nacked message {exc.delivery_tag}"
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):

@@ -2,7 +2,10 @@
 return values, aliases, exception and data classes."""
 
 import asyncio
+import copy
 import inspect
+import re
+from pathlib import Path
 
 import pytest
 
@@ -307,3 +310,282 @@ async def test_return_values_of_0_15(channel, name):
     got = await w(channel.basic_get(name))
     assert await channel.basic_client_ack(got["delivery_tag"]) is None
     assert await w(channel.close()) is True
+
+
+# -- values, exceptions and names that code written for aioamqp 0.15 observes ------------------
+
+
+async def test_server_tuning_attributes_hold_the_negotiated_values(open_connection):
+    """0.15: server_channel_max, server_frame_max and server_heartbeat are what tune-ok sent."""
+    _, protocol = await open_connection(channel_max=10, frame_max=131072, heartbeat=100)
+    assert protocol.server_channel_max == 10
+    assert protocol.server_frame_max == 131072
+    assert protocol.server_heartbeat == 100
+    # The broker's own offer is kept apart (RabbitMQ's defaults: 2047 channels, 60 s).
+    assert protocol.broker_channel_max > 10
+    assert protocol.broker_heartbeat != 100
+    await w(protocol.channel())
+
+
+async def test_channels_ids_count_is_the_number_of_ids_in_use(protocol):
+    """0.15: channels_ids_count goes up with each channel opened, down with each one closed."""
+    assert protocol.channels_ids_count == 0
+    first = await w(protocol.channel())
+    second = await w(protocol.channel())
+    assert protocol.channels_ids_count == 2
+    await w(second.close())
+    assert protocol.channels_ids_count == 1
+    assert protocol.channels_ids_ceil == 2
+    third = await w(protocol.channel())
+    assert third.channel_id == second.channel_id  # the freed id is reused
+    assert protocol.channels_ids_count == 2
+    with pytest.raises(aioamqp.ChannelClosed):
+        await w(first.queue_declare("amq.reserved"))  # the broker closes it: 403
+    assert protocol.channels_ids_count == 1
+
+
+async def test_send_heartbeat_is_a_public_coroutine(open_connection, monkeypatch):
+    """0.15: `await protocol.send_heartbeat()` sends one heartbeat; the connection's own
+    heartbeats go through it, so patching it sees them."""
+    _, protocol = await open_connection(heartbeat=1)
+    assert inspect.iscoroutinefunction(protocol.send_heartbeat)
+    assert await w(protocol.send_heartbeat()) is None
+    sent = []
+    real = protocol.send_heartbeat
+
+    async def counting():
+        sent.append(asyncio.get_running_loop().time())
+        await real()
+
+    monkeypatch.setattr(protocol, "send_heartbeat", counting)
+    await asyncio.sleep(3)  # idle: only heartbeats keep the broker (1 s interval) content
+    assert len(sent) >= 2
+    assert protocol.state == aioamqp.protocol.OPEN
+    await w(protocol.channel())
+    await w(protocol.close())
+    with pytest.raises(aioamqp.AmqpClosedConnection):
+        await real()
+
+
+def _is_both(exc, code):
+    """What a channel call raises once the connection is gone: 0.15's ChannelClosed, and the
+    AmqpClosedConnection that newer code catches."""
+    assert isinstance(exc, aioamqp.ChannelClosed) and isinstance(exc, aioamqp.AmqpClosedConnection)
+    assert exc.code == exc.reply_code == code
+    assert exc.args == (exc.code, exc.message)  # as 0.15's ChannelClosed
+    assert copy.copy(exc).args == exc.args and str(copy.copy(exc)) == str(exc)
+    return True
+
+
+async def test_channel_calls_raise_channel_closed_when_the_broker_closes_the_connection(
+    open_connection,
+):
+    """0.15: a pending channel RPC raises ChannelClosed with the code and text of the broker's
+    connection.close; here 540 NOT_IMPLEMENTED for basic_qos(prefetch_size=10)."""
+    errors = []
+    _, protocol = await open_connection(on_error=errors.append)
+    channel = await w(protocol.channel())
+    other = await w(protocol.channel())
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await w(channel.basic_qos(prefetch_size=10))
+    assert _is_both(info.value, 540)
+    assert info.value.message.startswith("NOT_IMPLEMENTED")
+    assert info.value.message == info.value.reply_text
+    await w(protocol.wait_closed())
+    # Later calls, on this channel or another, raise the same way.
+    for call in (channel.queue_declare("q", passive=True), other.publish(b"x", "", "q")):
+        with pytest.raises(aioamqp.ChannelClosed) as info:
+            await w(call)
+        assert _is_both(info.value, 540)
+    # on_error gets it too: 0.15 passed it a ChannelClosed with the broker's code.
+    assert len(errors) == 1 and _is_both(errors[0], 540)
+    with pytest.raises(aioamqp.AmqpClosedConnection):
+        await protocol.close()
+
+
+async def test_channel_calls_raise_channel_closed_when_the_socket_is_lost(open_connection):
+    """0.15: a channel RPC pending when the socket is lost raises ChannelClosed."""
+    transport, protocol = await open_connection()
+    channel = await w(protocol.channel())
+    pending = asyncio.ensure_future(channel.queue_declare("", exclusive=True))
+    await asyncio.sleep(0)  # sent (queued), no reply yet
+    transport.abort()
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await w(pending)
+    assert _is_both(info.value, 0)
+    with pytest.raises(aioamqp.ChannelClosed):
+        await w(channel.basic_qos(prefetch_count=1))
+
+
+async def test_duplicate_consumer_tag_is_a_channel_closed_530(channel, make_inbox):
+    """0.15: the broker closed the channel with 530 NOT_ALLOWED, which `except ChannelClosed`
+    caught. Here the client refuses the tag before sending; the channel stays usable."""
+    queue = (await w(channel.queue_declare(None, exclusive=True)))["queue"]
+    await w(channel.basic_consume(make_inbox(), queue_name=queue, consumer_tag="dup"))
+    with pytest.raises(aioamqp.ChannelClosed) as info:
+        await w(channel.basic_consume(make_inbox(), queue_name=queue, consumer_tag="dup"))
+    assert isinstance(info.value, aioamqp.DuplicateConsumerTag)
+    assert info.value.code == 530 and info.value.message.startswith("NOT_ALLOWED")
+    assert info.value.consumer_tag == "dup"
+    assert copy.copy(info.value).code == 530
+    assert channel.is_open
+    assert await w(channel.basic_cancel("dup")) == {"consumer_tag": "dup"}
+
+
+async def test_close_crossing_a_broker_close_returns(open_connection):
+    """0.15: protocol.close() returns when the broker closes the connection (or it is lost)
+    while close() waits; close() on a closed connection raises AmqpClosedConnection."""
+    _, protocol = await open_connection()
+    channel = await w(protocol.channel())
+    qos = asyncio.ensure_future(channel.basic_qos(prefetch_size=10))  # broker closes: 540
+    await asyncio.sleep(0)  # qos is queued before our connection.close
+    assert await w(protocol.close()) is None
+    assert protocol.state == aioamqp.protocol.CLOSED
+    with pytest.raises(aioamqp.ChannelClosed):
+        await w(qos)
+    with pytest.raises(aioamqp.AmqpClosedConnection):
+        await protocol.close()
+
+    transport, protocol = await open_connection()
+    closing = asyncio.ensure_future(protocol.close())
+    await asyncio.sleep(0)  # waiting for close-ok
+    transport.abort()  # the socket is lost
+    assert await w(closing) is None
+    assert protocol.state == aioamqp.protocol.CLOSED
+    with pytest.raises(aioamqp.AmqpClosedConnection):
+        await protocol.close()
+
+
+async def test_queue_declare_without_a_name_names_the_queue_on_the_client(channel):
+    """0.15: queue_name=None and queue_name="" both get aioamqp.gen-<uuid>, returned; declaring
+    that name again (not passively) works, where a broker's amq.gen-... name gets 403."""
+    assert inspect.signature(Channel.queue_declare).parameters["queue_name"].default is None
+    for empty in (None, ""):
+        result = await w(channel.queue_declare(empty, exclusive=True))
+        queue = result["queue"]
+        assert queue.startswith("aioamqp.gen-")
+        assert await w(channel.queue_declare(queue, exclusive=True)) == result
+    default = await w(channel.queue_declare(exclusive=True))
+    assert default["queue"].startswith("aioamqp.gen-") and default["queue"] != queue
+    # New here: the broker names it when asked to.
+    server = await w(channel.queue_declare("", exclusive=True, server_named=True))
+    assert server["queue"].startswith("amq.gen-")
+
+
+# aioamqp 0.15's public surface: what its documentation or its source exposes without a leading
+# underscore (instance attributes included).
+PUBLIC_0_15 = {
+    "protocol": """CHANNEL_FACTORY channel channels channels_ids_ceil channels_ids_count
+        channels_ids_free client_properties close close_ok connecting connection_closed
+        connection_tunning dispatch_frame ensure_open get_frame heartbeat open open_ok
+        release_channel_id run secure_ok send_heartbeat server_channel_max server_close
+        server_frame_max server_heartbeat server_locales server_mechanisms server_properties
+        start start_connection start_ok state stop_now tune tune_ok version_major
+        version_minor wait_closed worker""",
+    "channel": """add_cancellation_callback basic_cancel basic_cancel_ok basic_client_ack
+        basic_client_nack basic_consume basic_consume_ok basic_deliver basic_get
+        basic_get_empty basic_get_ok basic_publish basic_qos basic_qos_ok basic_recover
+        basic_recover_async basic_recover_ok basic_reject basic_return basic_server_ack
+        basic_server_nack cancellation_callbacks cancelled_consumers channel_id close
+        close_event close_ok confirm_select confirm_select_ok connection_closed
+        consumer_callbacks consumer_queues delivery_tag_iter dispatch_frame exchange
+        exchange_bind exchange_bind_ok exchange_declare exchange_declare_ok exchange_delete
+        exchange_delete_ok exchange_unbind exchange_unbind_ok flow flow_ok is_open
+        last_consumer_tag open open_ok protocol publish publisher_confirms queue queue_bind
+        queue_bind_ok queue_declare queue_declare_ok queue_delete queue_delete_ok queue_purge
+        queue_purge_ok queue_unbind queue_unbind_ok response_future return_callback
+        server_basic_cancel server_channel_close""",
+    "envelope": "consumer_tag delivery_tag exchange_name routing_key is_redeliver",
+    "return_envelope": "reply_code reply_text exchange_name routing_key",
+    "properties": """content_type content_encoding headers delivery_mode priority correlation_id
+        reply_to expiration message_id timestamp message_type user_id app_id cluster_id""",
+    "properties_module": "Properties from_pamqp",
+    "exceptions": """AioamqpException AmqpClosedConnection ChannelClosed ConsumerCancelled
+        DuplicateConsumerTag EmptyQueue NoChannelAvailable PublishFailed SynchronizationError""",
+    "package": """AmqpProtocol connect from_url __version__ __packagename__ channel envelope
+        exceptions properties protocol constants frame compat version""",
+}
+# Names that exist here but behave differently from 0.15 (see migrating.rst).
+DIFFERENT_FROM_0_15 = {
+    "protocol": {"state", "heartbeat", "server_heartbeat", "channels", "worker", "channel"},
+    "channel": {
+        "is_open",
+        "close_event",
+        "consumer_callbacks",
+        "confirm_select",
+        "publish",
+        "basic_publish",
+    },
+    "properties": {"cluster_id"},
+    "properties_module": {"Properties"},
+}
+MIGRATING = Path(__file__).resolve().parents[2] / "docs" / "guides" / "migrating.rst"
+
+
+def _explained(name, guide):
+    """The guide names it: ``name``, ``name()``, ``aioamqp.name``, ``aioamqp.properties.name``."""
+    return re.search(rf"``(aioamqp\.|aioamqp\.properties\.)?{re.escape(name)}(\(\))?``", guide)
+
+
+async def test_the_rest_of_0_15_public_surface(protocol, make_inbox):
+    """0.15's public names are here, or migrating.rst explains the difference; those that are
+    here hold values of 0.15's types."""
+    channel = await w(protocol.channel())
+    objects = {
+        "protocol": protocol,
+        "channel": channel,
+        "envelope": Envelope("ctag", 1, "", "rk", False),
+        "return_envelope": ReturnEnvelope(312, "NO_ROUTE", "", "rk"),
+        "properties": Properties(),
+        "properties_module": aioamqp.properties,
+        "exceptions": aioamqp.exceptions,
+        "package": aioamqp,
+    }
+    guide = MIGRATING.read_text()
+    unexplained = []
+    for kind, names in PUBLIC_0_15.items():
+        for name in names.split():
+            here = hasattr(objects[kind], name)
+            if not here or name in DIFFERENT_FROM_0_15.get(kind, ()):
+                if not _explained(name, guide):
+                    unexplained.append(f"{kind}.{name}")
+    assert unexplained == []
+    for name in PUBLIC_0_15["exceptions"].split():  # 0.15 exported them all from aioamqp
+        assert getattr(aioamqp, name) is getattr(aioamqp.exceptions, name)
+        assert issubclass(getattr(aioamqp, name), aioamqp.AioamqpException)
+    assert aioamqp.__packagename__ == "aioamqp"
+
+    # connection.start, under 0.15's names and types
+    assert (protocol.version_major, protocol.version_minor) == (0, 9)
+    assert isinstance(protocol.server_mechanisms, str)
+    assert "PLAIN" in protocol.server_mechanisms.split()
+    assert isinstance(protocol.server_locales, str) and protocol.server_locales
+    assert isinstance(protocol.server_properties, dict)
+    assert (protocol.channels_ids_ceil, protocol.channels_ids_free) == (1, set())
+    assert isinstance(protocol.connection_closed, asyncio.Event)
+    assert await w(protocol.ensure_open()) is None
+
+    # consumers: last_consumer_tag, and the tags the broker cancelled
+    assert channel.last_consumer_tag is None and channel.cancelled_consumers == set()
+    cancelled = []
+    channel.add_cancellation_callback(lambda channel, tag: cancelled.append(tag))
+    queue = (await w(channel.queue_declare()))["queue"]
+    tag = (await w(channel.basic_consume(make_inbox(), queue_name=queue)))["consumer_tag"]
+    assert channel.last_consumer_tag == tag
+    other = await w(protocol.channel())
+    await w(other.queue_delete(queue))
+    async with asyncio.timeout(T):
+        while not cancelled:
+            await asyncio.sleep(0.01)
+    assert cancelled == [tag] and channel.cancelled_consumers == {tag}
+
+    # is_open turns False as soon as close() is called, as 0.15's did
+    closing = asyncio.ensure_future(channel.close())
+    await asyncio.sleep(0)
+    assert not channel.is_open
+    assert await w(closing) is True
+
+    await w(protocol.close())
+    assert protocol.connection_closed.is_set()
+    with pytest.raises(aioamqp.AmqpClosedConnection):
+        await protocol.ensure_open()

@@ -20,7 +20,7 @@ async def _works(protocol):
     """The connection is usable: a channel opens and a queue can be declared on it."""
     channel = await asyncio.wait_for(protocol.channel(), T)
     result = await asyncio.wait_for(channel.queue_declare("", exclusive=True), T)
-    assert result["queue"].startswith("amq.gen-")
+    assert result["queue"].startswith("aioamqp.gen-")
     assert await asyncio.wait_for(channel.close(), T) is True
 
 
@@ -108,8 +108,11 @@ async def test_from_url_query_tunes_the_connection(amqp_url, open_connection, ma
     assert protocol.frame_max == 8192
     assert protocol.channel_max == 10
     # What the broker proposed is kept apart from what was negotiated.
-    assert protocol.server_frame_max > 8192
-    assert protocol.server_channel_max > 10
+    assert protocol.broker_frame_max > 8192
+    assert protocol.broker_channel_max > 10
+    # server_* hold the negotiated values, as in aioamqp 0.15.
+    assert (protocol.server_frame_max, protocol.server_channel_max) == (8192, 10)
+    assert protocol.server_heartbeat == 5
     # The broker runs with the negotiated values.
     record = await management.get_connection(transport)
     assert record["frame_max"] == 8192
@@ -258,12 +261,13 @@ async def test_protocol_attributes(open_connection, management):
     assert server["capabilities"]["consumer_cancel_notify"] is True
 
     assert protocol.connection_tunning == {}
-    for value in (protocol.server_channel_max, protocol.server_frame_max):
+    for value in (protocol.broker_channel_max, protocol.broker_frame_max):
         assert isinstance(value, int) and value > 0
-    assert isinstance(protocol.server_heartbeat, int)
-    assert protocol.channel_max == protocol.server_channel_max
-    assert protocol.frame_max == protocol.server_frame_max
-    assert protocol.heartbeat == protocol.server_heartbeat
+    assert isinstance(protocol.broker_heartbeat, int)
+    # Nothing asked for: the broker's offer is what is negotiated.
+    assert protocol.channel_max == protocol.server_channel_max == protocol.broker_channel_max
+    assert protocol.frame_max == protocol.server_frame_max == protocol.broker_frame_max
+    assert protocol.heartbeat == protocol.server_heartbeat == protocol.broker_heartbeat
 
     # The broker got our properties and the library's own.
     record = await management.get_connection(transport)
@@ -331,12 +335,13 @@ async def test_tuning_negotiation(open_connection, kwargs, expected):
     """The lower non-zero value wins for frame_max and channel_max; heartbeat is the client's."""
     transport, protocol = await open_connection(**kwargs)
     server = {
-        "frame_max": protocol.server_frame_max,
-        "channel_max": protocol.server_channel_max,
-        "heartbeat": protocol.server_heartbeat,
+        "frame_max": protocol.broker_frame_max,
+        "channel_max": protocol.broker_channel_max,
+        "heartbeat": protocol.broker_heartbeat,
     }
     for key, value in expected.items():
         assert getattr(protocol, key) == (server[key] if value == "server" else value), key
+        assert getattr(protocol, f"server_{key}") == getattr(protocol, key), key
     await _works(protocol)
 
 

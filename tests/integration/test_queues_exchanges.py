@@ -54,7 +54,7 @@ async def test_queue_declare_counts_messages(channel, name):
 
 
 async def test_server_named_queue(channel):
-    result = await w(channel.queue_declare(queue_name="", exclusive=True))
+    result = await w(channel.queue_declare(queue_name="", exclusive=True, server_named=True))
     assert result["queue"].startswith("amq.gen-")
     assert result["message_count"] == 0 and result["consumer_count"] == 0
     # It is a real queue: the default exchange routes to it by name.
@@ -440,7 +440,7 @@ async def test_mixed_rpcs_in_flight(channel, name):
     assert results[1]["queue"] == name
     assert results[2] is True and results[3] is True
     assert results[4] == {"message_count": 0}
-    assert results[5]["queue"].startswith("amq.gen-")
+    assert results[5]["queue"].startswith("aioamqp.gen-")
     assert results[6] is None
     assert results[7] is True
     assert results[8]["queue"] == name
