@@ -557,7 +557,7 @@ class AmqpProtocol(asyncio.Protocol):
             if low or self.state == CLOSING or self._replies_due():
                 self._reading_paused = False
                 transport.resume_reading()
-        elif size > self.max_buffered and not self._replies_due():
+        elif 0 < self.max_buffered < size and not self._replies_due():
             self._reading_paused = True
             transport.pause_reading()
             if not self._warned_buffered:
