@@ -522,7 +522,10 @@ class Channel(ChannelMethods):
         data: Any
         if len(payload) < _LARGE_BODY:
             data = publish_frames(self.channel_id, method, header, payload, frame_max)
-            write: Callable[[Any], None] = self.protocol._write
+            # A confirmed publish returns only after the broker's ack, so its frames may wait
+            # for the end of the loop turn and go out with others (one send for many).
+            write: Callable[[Any], None]
+            write = self.protocol._write_soon if self.publisher_confirms else self.protocol._write
         else:  # written in pieces, never copied into one buffer
             data = publish_frame_parts(self.channel_id, method, header, payload, frame_max)
             write = self.protocol._write_parts

@@ -493,9 +493,10 @@ class AmqpProtocol(asyncio.Protocol):
         self._wrote = True
 
     def _write_soon(self, data: bytes) -> None:
-        """Queue an ack, nack or reject to be merged with others until the end of the loop
-        turn (one send for many). Losing one means a redelivery, never a loss; every close
-        flushes them first."""
+        """Queue frames to be merged with others until the end of the loop turn (one send for
+        many): acks, nacks and rejects (losing one means a redelivery, never a loss) and
+        confirmed publishes (their caller waits for the broker's ack). Every close and every
+        direct write flushes them first."""
         if self.state != OPEN:
             raise self._closed_error()
         self._emit(data)
