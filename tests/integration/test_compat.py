@@ -438,8 +438,9 @@ async def test_close_crossing_a_broker_close_returns(open_connection):
     _, protocol = await open_connection()
     channel = await w(protocol.channel())
     qos = asyncio.ensure_future(channel.basic_qos(prefetch_size=10))  # broker closes: 540
-    await asyncio.sleep(0)  # qos is queued before our connection.close
-    assert await w(protocol.close()) is None
+    # Both start in the same loop turn, qos first: the broker's close cannot come in between.
+    closing = asyncio.ensure_future(protocol.close())
+    assert await w(closing) is None
     assert protocol.state == aioamqp.protocol.CLOSED
     with pytest.raises(aioamqp.ChannelClosed):
         await w(qos)
