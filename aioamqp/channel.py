@@ -306,7 +306,7 @@ class Channel(ChannelMethods):
             if tag in self._returned:
                 self._returned.discard(tag)
                 if self.return_callback is None:  # nobody else hears of it: fail the publish
-                    future.set_exception(exceptions.PublishFailed(tag))
+                    future.set_exception(exceptions.PublishFailed(tag, returned=True))
                     continue
             future.set_result(None)
 

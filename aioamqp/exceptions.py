@@ -121,11 +121,23 @@ class ConsumerCancelled(AioamqpException):
 
 
 class PublishFailed(AioamqpException):
-    """The broker nacked a published message (publisher confirms)."""
+    """The broker nacked a published message (publisher confirms), or returned a mandatory one
+    (returned is then True: no queue matched, which republishing cannot fix)."""
 
-    def __init__(self, delivery_tag: int):
+    def __init__(self, delivery_tag: int, returned: bool = False):
         super().__init__(delivery_tag)
         self.delivery_tag = delivery_tag
+        self.returned = returned
+
+
+class PublishTimeout(PublishFailed, TimeoutError):
+    """aioamqp.robust with republish=True: the broker did not confirm a message within
+    publish_timeout, however often it was republished."""
+
+    def __init__(self, message: str):
+        AioamqpException.__init__(self, message)
+        self.delivery_tag = 0
+        self.returned = False
 
 
 # Bad input: raised before any byte reaches the wire.

@@ -9,7 +9,10 @@ When the connection dies, `conn` reconnects (with backoff, through the hosts), r
 channels and replays, in their original order, the declarations, bindings, qos, confirm mode and
 consumers made through them. Each one that cannot be restored is reported (on_restore_error and
 the log); the rest is restored anyway. Publisher confirms keep their contract: a publish not
-confirmed before the loss raises, it is never resent silently.
+confirmed before the loss raises, it is never resent silently, unless republish=True: then a
+confirmed publish returns only once the broker has confirmed it, republished across losses and
+failover nacks until publish_timeout, and each republished copy carries a header that counts
+its attempts (REPUBLISHED_HEADER), so that consumers can tell a possible duplicate.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from . import exceptions
+from ._generated.properties import BasicProperties
 from .channel import Channel
 from .protocol import OPEN, AmqpProtocol
 
@@ -28,6 +32,10 @@ logger = logging.getLogger(__name__)
 RECONNECT_DELAY = 0.2  # seconds before the first retry; doubles up to RECONNECT_DELAY_MAX
 RECONNECT_DELAY_MAX = 5.0
 RECONNECT_WAIT = 30.0  # how long a call made while disconnected waits for the reconnection
+PUBLISH_TIMEOUT = 60.0  # with republish: how long a publish keeps trying to be confirmed
+REPUBLISHED_HEADER = "x-aioamqp-attempt"  # on republished copies: 2 for the first resend, ...
+RETRY_DELAY = 0.05  # seconds before republishing after a nack; doubles up to RETRY_DELAY_MAX
+RETRY_DELAY_MAX = 1.0
 
 # What a RobustChannel replays, by method name: the key that identifies the entity, from the
 # bound arguments. Declaring again replaces an entry; the undo methods remove entries.
@@ -96,6 +104,56 @@ class RobustChannel:
         await self._connection._wait_ready()
         assert self.channel is not None
         return self.channel
+
+    async def publish(
+        self,
+        payload: bytes | bytearray | memoryview | str,
+        exchange_name: str,
+        routing_key: str,
+        properties: Mapping[str, Any] | BasicProperties | None = None,
+        mandatory: bool = False,
+        immediate: bool = False,
+    ) -> None:
+        """Channel.publish on the current channel. With republish=True and confirms on, return
+        only once the broker has confirmed the message: republish it after a connection loss or
+        a nack, until publish_timeout. Raises the last failure when that deadline passes, and at
+        once what republishing cannot fix: a returned mandatory message, a closed channel."""
+        connection = self._connection
+        channel = await self._current()
+        if not connection.republish or not channel.publisher_confirms:
+            return await channel.publish(
+                payload, exchange_name, routing_key, properties, mandatory, immediate
+            )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + connection.publish_timeout
+        attempt, delay = 1, RETRY_DELAY
+        failure: Exception | None = None
+        while True:
+            marked = properties if attempt == 1 else _with_attempt(properties, attempt)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    channel = await self._current()
+                    await channel.publish(
+                        payload, exchange_name, routing_key, marked, mandatory, immediate
+                    )
+                return
+            except TimeoutError:
+                raise exceptions.PublishTimeout(
+                    f"not confirmed within {connection.publish_timeout} s ({attempt} attempts;"
+                    f" last failure: {failure!r})"
+                ) from failure
+            except exceptions.AmqpClosedConnection as exc:  # lost before its confirm: resend
+                failure = exc
+            except exceptions.PublishFailed as exc:
+                if exc.returned:
+                    raise
+                failure = exc  # a nack: the queue's leader moved, ... resend after a pause
+                await asyncio.sleep(min(delay, max(0.0, deadline - loop.time())))
+                delay = min(delay * 2, RETRY_DELAY_MAX)
+            attempt += 1
+            logger.debug("republishing (attempt %d) after %r", attempt, failure)
+
+    basic_publish = publish
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(Channel, name)  # AttributeError for names a Channel lacks
@@ -172,8 +230,12 @@ class RobustConnection:
         reconnect_wait: float,
         on_restore_error: Callable[[str, BaseException], Any] | None,
         on_reconnect: Callable[[AmqpProtocol], Any] | None,
+        republish: bool = False,
+        publish_timeout: float = PUBLISH_TIMEOUT,
     ) -> None:
         self._connect_kwargs = connect_kwargs
+        self.republish = republish
+        self.publish_timeout = publish_timeout
         self._user_on_error = connect_kwargs.pop("on_error", None)
         self.reconnect_delay = reconnect_delay
         self.reconnect_delay_max = reconnect_delay_max
@@ -270,12 +332,18 @@ async def connect(
     reconnect_wait: float = RECONNECT_WAIT,
     on_restore_error: Callable[[str, BaseException], Any] | None = None,
     on_reconnect: Callable[[AmqpProtocol], Any] | None = None,
+    republish: bool = False,
+    publish_timeout: float = PUBLISH_TIMEOUT,
     **connect_kwargs: Any,
 ) -> RobustConnection:
     """Connect like aioamqp.connect (same keyword arguments, hosts= included) and stay connected.
 
     on_restore_error(entity, exc) hears of each declaration, binding or consumer that could not
     be restored after a reconnection; on_reconnect(protocol) of each completed restoration.
+
+    republish=True: a publish on a channel in confirm mode returns only once the broker has
+    confirmed it, republished as needed until publish_timeout seconds (at-least-once delivery;
+    republished copies carry the REPUBLISHED_HEADER header with their attempt number).
     """
     connection = RobustConnection(
         connect_kwargs,
@@ -284,8 +352,24 @@ async def connect(
         reconnect_wait,
         on_restore_error,
         on_reconnect,
+        republish,
+        publish_timeout,
     )
     await connection._connect()
     connection._started = True
     connection._ready.set()
     return connection
+
+
+def _with_attempt(
+    properties: Mapping[str, Any] | BasicProperties | None, attempt: int
+) -> dict[str, Any]:
+    """The user's properties with the attempt count added to a copy of their headers."""
+    if properties is None:
+        values: dict[str, Any] = {}
+    elif isinstance(properties, BasicProperties):
+        values = properties.to_dict()
+    else:
+        values = dict(properties)
+    values["headers"] = {**(values.get("headers") or {}), REPUBLISHED_HEADER: attempt}
+    return values

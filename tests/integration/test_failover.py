@@ -169,3 +169,81 @@ async def test_robust_publishes_unconfirmed_at_the_loss_are_reported_failed(
     assert len(failed) + results.count(None) == 2000 and failed
     await asyncio.wait_for(conn._ready.wait(), 20)
     await channel.publish(b"after", "", name)  # confirmed on the restored channel
+
+
+# -- republish=True: a confirmed publish returns only once confirmed ---------------------------
+
+
+async def drain(protocol, queue: str) -> list[tuple[bytes, dict]]:
+    """Every message in queue, as (body, headers), taken with basic_get and acked."""
+    channel = await protocol.channel()
+    messages = []
+    while True:
+        try:
+            got = await asyncio.wait_for(channel.basic_get(queue), 10)
+        except aioamqp.EmptyQueue:
+            break
+        messages.append((got["message"], dict(got["properties"].headers or {})))
+        await channel.basic_client_ack(got["delivery_tag"])
+    await channel.close()
+    return messages
+
+
+async def test_robust_republish_confirms_every_publish_across_a_loss(
+    robust_connection, name, protocol
+):
+    conn = await robust_connection(republish=True)
+    channel = await conn.channel()
+    await channel.queue_declare(name)
+    await channel.confirm_select()
+    count = 2000
+    publishes = [
+        asyncio.ensure_future(channel.publish(str(i), "", name, {"headers": {"n": i}}))
+        for i in range(count)
+    ]
+    await asyncio.sleep(0)
+    conn.transport.abort()  # mid-flight: every unconfirmed publish is sent again
+    results = await asyncio.wait_for(asyncio.gather(*publishes, return_exceptions=True), 30)
+    assert results == [None] * count  # each one confirmed, none raised
+    messages = await drain(protocol, name)
+    assert any(robust.REPUBLISHED_HEADER in headers for _, headers in messages)
+    bodies = [body for body, _ in messages]
+    assert sorted(set(bodies), key=int) == [str(i).encode() for i in range(count)]  # 0 lost
+    first_copies = [body for body, headers in messages if robust.REPUBLISHED_HEADER not in headers]
+    assert len(first_copies) == len(set(first_copies))  # duplicates only among marked copies
+    for body, headers in messages:
+        assert headers["n"] == int(body)  # the user's properties are kept
+        assert headers.get(robust.REPUBLISHED_HEADER, 2) >= 2
+    await (await protocol.channel()).queue_delete(name)
+
+
+async def test_robust_republish_retries_nacks_until_publish_timeout(
+    robust_connection, name, protocol
+):
+    conn = await robust_connection(republish=True, publish_timeout=1.0)
+    channel = await conn.channel()
+    full = {"x-max-length": 1, "x-overflow": "reject-publish"}  # every publish beyond 1: nack
+    await channel.queue_declare(name, arguments=full)
+    await channel.confirm_select()
+    await channel.publish(b"first", "", name)
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(aioamqp.exceptions.PublishTimeout):
+        await channel.publish(b"refused", "", name)
+    assert 1.0 <= asyncio.get_running_loop().time() - started < 3
+    # Room made while it retries: the republished copy is confirmed and marked.
+    retrying = asyncio.ensure_future(channel.publish(b"second", "", name))
+    await asyncio.sleep(0.3)
+    assert [body for body, _ in await drain(protocol, name)] == [b"first"]
+    await asyncio.wait_for(retrying, 5)
+    ((body, headers),) = await drain(protocol, name)
+    assert body == b"second" and headers[robust.REPUBLISHED_HEADER] >= 2
+    await (await protocol.channel()).queue_delete(name)
+
+
+async def test_robust_republish_does_not_retry_a_returned_message(robust_connection, name):
+    conn = await robust_connection(republish=True)
+    channel = await conn.channel()
+    await channel.confirm_select()
+    with pytest.raises(aioamqp.PublishFailed) as failed:
+        await asyncio.wait_for(channel.publish(b"x", "", f"{name}.nowhere", mandatory=True), 5)
+    assert failed.value.returned
