@@ -17,7 +17,8 @@ from . import exceptions
 from ._generated import methods as m
 from ._generated.channel_methods import ChannelMethods
 from ._generated.properties import BasicProperties, decode_basic_header
-from ._generated.properties import decode_basic_properties, encode_basic_properties
+from ._generated.properties import encode_basic_properties
+from .core.confirms import Confirms, Sent
 from .consumer import Callback, Consumer, call_either
 from .envelope import Envelope, ReturnEnvelope
 from .frames import byte_view, method_frame, publish_frame_parts, publish_frames
@@ -62,12 +63,7 @@ class Channel(ChannelMethods):
         # Consumers being cancelled: deliveries may still come until the broker's cancel-ok.
         self._ending: dict[str, Consumer] = {}
         self._returns: Consumer | None = None
-        self._delivery_tag = 0
-        self._unconfirmed: dict[int, asyncio.Future[None]] = {}
-        # Unconfirmed mandatory publishes, to pair each basic.return with its publish: exchange,
-        # routing key, encoded properties and the body itself (a reference, not a copy).
-        self._mandatory: dict[int, tuple[str, str, bytes, bytes | bytearray | memoryview]] = {}
-        self._returned: set[int] = set()
+        self.confirms: Confirms[asyncio.Future[None]] = Confirms()
         # content being assembled: (method, properties, size, parts)
         self._content_method: m.Method | None = None
         self._content_properties: BasicProperties | None = None
@@ -300,43 +296,21 @@ class Channel(ChannelMethods):
             logger.exception("cancellation callback for %r failed", consumer_tag)
 
     def _on_ack(self, method: m.BasicAck) -> None:
-        for tag, future in self._settled(method.delivery_tag, method.multiple):
+        for tag, future, returned in self.confirms.acked(method.delivery_tag, method.multiple):
             if future.done():
                 continue
-            if tag in self._returned:
-                self._returned.discard(tag)
-                if self.return_callback is None:  # nobody else hears of it: fail the publish
-                    future.set_exception(exceptions.PublishFailed(tag, returned=True))
-                    continue
-            future.set_result(None)
+            if returned and self.return_callback is None:  # nobody else hears of it: fail it
+                future.set_exception(exceptions.PublishFailed(tag, returned=True))
+            else:
+                future.set_result(None)
 
     def _on_nack(self, method: m.BasicNack) -> None:
-        for tag, future in self._settled(method.delivery_tag, method.multiple):
-            self._returned.discard(tag)
+        for tag, future, _ in self.confirms.nacked(method.delivery_tag, method.multiple):
             if not future.done():
                 future.set_exception(exceptions.PublishFailed(tag))
 
-    def _settled(self, delivery_tag: int, multiple: bool) -> list[tuple[int, asyncio.Future[None]]]:
-        """Pop the confirms an ack or nack settles: one tag, or every tag up to it."""
-        if not multiple:
-            future = self._unconfirmed.pop(delivery_tag, None)
-            settled = [] if future is None else [(delivery_tag, future)]
-        else:
-            settled = []
-            for tag in self._unconfirmed:  # insertion order is tag order
-                if tag > delivery_tag:
-                    break
-                settled.append((tag, self._unconfirmed[tag]))
-            for tag, _ in settled:
-                del self._unconfirmed[tag]
-        if self._mandatory:
-            for tag, _ in settled:
-                self._mandatory.pop(tag, None)
-        return settled
-
     def _on_return(self, method: m.BasicReturn, properties: Any, body: bytes) -> None:
-        if self._mandatory:
-            self._pair_return(method.exchange_name, method.routing_key, properties, body)
+        self.confirms.returned(method.exchange_name, method.routing_key, properties, body)
         envelope = ReturnEnvelope(
             method.reply_code, method.reply_text, method.exchange_name, method.routing_key
         )
@@ -346,48 +320,6 @@ class Channel(ChannelMethods):
         if self._returns is None:
             self._returns = Consumer(self, "<returns>", self.return_callback)
         self._returns.push((body, envelope, properties))
-
-    def _pair_return(
-        self, exchange_name: str, routing_key: str, properties: BasicProperties, body: bytes
-    ) -> None:
-        """Find the publish a basic.return belongs to, so that its ack can report it.
-
-        RabbitMQ returns a message while routing it, before the ack that covers it: the
-        message is an unconfirmed mandatory publish not paired yet, with the same exchange,
-        routing key, properties and body. RabbitMQ passes the properties through unchanged,
-        except that it removes a BCC header, so they are compared as encoded first, and only
-        when no publish matches that way as decoded, without BCC. Of identical publishes the
-        oldest is taken: they cannot be told apart, and each return takes one of them.
-
-        If still none matches (a broker or plugin that changes messages in other ways), a
-        lone publish with the same exchange, routing key and body is taken; several such
-        publishes are ambiguous and none is blamed: wrong blame would report a lost message
-        as delivered and fail a delivered one.
-        """
-        try:
-            returned = encode_basic_properties(properties)
-        except exceptions.FieldEncodeError:  # not as sent: no header equals it
-            returned = b""
-        candidates: list[tuple[int, bytes]] = []
-        for tag, (exchange, key, header, sent_body) in self._mandatory.items():
-            if key == routing_key and exchange == exchange_name and sent_body == body:
-                if header == returned:
-                    break
-                candidates.append((tag, header))
-        else:
-            tag = next((tag for tag, header in candidates if _as_returned(header) == properties), 0)
-            if not tag and len(candidates) == 1:
-                tag = candidates[0][0]
-            if not tag:
-                logger.warning(
-                    "basic.return from %r with routing key %r matches %s unconfirmed publishes",
-                    exchange_name,
-                    routing_key,
-                    len(candidates) or "no",
-                )
-                return
-        del self._mandatory[tag]
-        self._returned.add(tag)
 
     def _on_consume_ok(self, method: m.BasicConsumeOk) -> None:
         consumer = self._consumers.get(method.consumer_tag)
@@ -433,11 +365,8 @@ class Channel(ChannelMethods):
         self.is_open = False
         exc = exceptions.closed_for_channels(exc)  # a lost connection: also a ChannelClosed
         self._close_exception = exc
-        waiting = [slot[1] for slot in self._rpcs] + list(self._unconfirmed.values())
+        waiting = [slot[1] for slot in self._rpcs] + self.confirms.clear()
         self._rpcs.clear()
-        self._unconfirmed.clear()
-        self._mandatory.clear()
-        self._returned.clear()
         for future in waiting:
             if not future.done():
                 future.set_exception(exceptions.fresh(exc))
@@ -455,7 +384,7 @@ class Channel(ChannelMethods):
 
     def replies_due(self) -> bool:
         """Whether a request or a confirmed publish on this channel still waits for its reply."""
-        return bool(self._rpcs or self._unconfirmed)
+        return bool(self._rpcs or self.confirms.pending)
 
     def consumers(self) -> list[Consumer]:
         """Every consumer still running on this channel, the returns' one included."""
@@ -532,11 +461,9 @@ class Channel(ChannelMethods):
         if not self.publisher_confirms:
             write(data)
             return
-        self._delivery_tag += 1
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._unconfirmed[self._delivery_tag] = future
-        if mandatory:
-            self._mandatory[self._delivery_tag] = (exchange_name, routing_key, header, payload)
+        sent = Sent(exchange_name, routing_key, header, payload) if mandatory else None
+        self.confirms.publish(future, sent)
         write(data)
         if self.protocol._reading_paused:
             self.protocol._update_reading()  # the confirm must be read
@@ -710,15 +637,6 @@ class Channel(ChannelMethods):
     # aioamqp 0.15 aliases
     queue = queue_declare
     exchange = ChannelMethods.exchange_declare
-
-
-def _as_returned(header: bytes) -> BasicProperties:
-    """Encoded properties as RabbitMQ returns a message that has them: without a BCC header."""
-    properties = decode_basic_properties(header)
-    headers = properties.headers
-    if headers and "BCC" in headers:
-        properties.headers = {key: value for key, value in headers.items() if key != "BCC"}
-    return properties
 
 
 __all__ = ["Channel"]

@@ -60,7 +60,7 @@ async def test_properties_returned_with_other_field_types_still_pair(broker):
     # flags (headers present), then a table of one entry: "h" = signed octet 2
     _return_raw(broker, b"same", b"\x20\x00" + struct.pack(">I", 4) + b"\x01hb\x02")
     assert await _settle(broker, publishes) == [False, True]
-    assert channel._mandatory == {} and channel._returned == set()
+    assert channel.confirms.idle
 
 
 async def test_properties_changed_otherwise_pair_with_a_lone_candidate(broker):
@@ -84,7 +84,7 @@ async def test_ambiguous_return_blames_no_publish(broker, caplog):
         broker.send_content(1, NO_ROUTE, b"same", {"app_id": "changed"})
         assert await _settle(broker, publishes) == [False, False]
     assert any("matches 2 unconfirmed publishes" in r.getMessage() for r in caplog.records)
-    assert channel._mandatory == {} and channel._returned == set()
+    assert channel.confirms.idle
 
 
 async def test_return_pairs_with_a_body_given_as_a_memoryview_of_ints(broker):
@@ -106,4 +106,4 @@ async def test_return_after_its_publish_was_nacked_is_forgotten(broker, with_cal
     broker.send_method(1, m.BasicNack(1))
     with pytest.raises(aioamqp.PublishFailed):
         await asyncio.wait_for(publishes[0], 1)
-    assert channel._mandatory == {} and channel._returned == set()
+    assert channel.confirms.idle

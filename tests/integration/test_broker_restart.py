@@ -195,7 +195,7 @@ async def test_publishes_all_settle_when_the_broker_restarts(
     assert isinstance(errors[0], AmqpClosedConnection)
     assert protocol.state == aioamqp.protocol.CLOSED
     assert not channel.is_open
-    assert channel._unconfirmed == {}
+    assert not channel.confirms.pending
     with pytest.raises(AmqpClosedConnection):
         await channel.publish(b"after", "", name)
 

@@ -36,7 +36,7 @@ async def test_ten_thousand_publishes_in_flight_all_settle(channel):
         asyncio.gather(*(channel.publish(str(i), "", queue) for i in range(count))), 90
     )
     assert results == [None] * count
-    assert channel._unconfirmed == {}
+    assert not channel.confirms.pending
     assert (await w(channel.queue_declare(queue, passive=True)))["message_count"] == count
     first = await w(channel.basic_get(queue, no_ack=True))
     assert first["message"] == b"0"
@@ -274,7 +274,7 @@ async def test_return_goes_to_its_publish_on_a_headers_exchange(protocol, name, 
             wrong.append((round_, a, b))
     assert wrong == []
     assert await _message_count(channel, queue) == 20
-    assert channel._mandatory == {} and channel._returned == set()
+    assert channel.confirms.idle
 
 
 async def test_returns_pair_across_fanout_and_direct_when_bindings_go(protocol, name, cleanup):
@@ -379,7 +379,7 @@ async def test_thousand_publishes_every_third_unroutable(protocol, name, cleanup
     routed = [f"message {i}".encode() for i in range(count) if not unroutable[i]]
     assert await _message_count(channel, queue) == len(routed)
     assert await w(_drain(channel, queue), 60) == routed  # one publisher: the queue keeps order
-    assert channel._mandatory == {} and channel._returned == set()
+    assert channel.confirms.idle
 
 
 async def test_returns_with_a_return_callback_pair_and_reach_it(protocol, name, cleanup):
@@ -412,7 +412,7 @@ async def test_returns_with_a_return_callback_pair_and_reach_it(protocol, name, 
     assert len(returned) == 50
     assert all(props.headers == {"h": 0} for _, props in returned)
     assert await _message_count(channel, queue) == 50
-    assert channel._mandatory == {} and channel._returned == set()
+    assert channel.confirms.idle
 
 
 async def test_return_pairs_although_rabbitmq_drops_the_bcc_header(protocol, name, cleanup):
@@ -447,7 +447,7 @@ async def test_return_pairs_although_rabbitmq_drops_the_bcc_header(protocol, nam
             wrong.append((round_, routed, lost))
     assert wrong == []
     assert await _message_count(channel, queue) == 10
-    assert channel._mandatory == {} and channel._returned == set()
+    assert channel.confirms.idle
 
 
 async def test_returns_without_confirms_need_no_pairing(protocol, name):
@@ -458,4 +458,4 @@ async def test_returns_without_confirms_need_no_pairing(protocol, name):
         await w(channel.publish(f"{i}", "", name if i % 3 == 2 else queue, mandatory=True))
     await w(channel.queue_declare(queue, passive=True))  # every return came before this reply
     assert returned == [f"{i}".encode() for i in range(30) if i % 3 == 2]
-    assert channel._mandatory == {} and channel._returned == set()
+    assert channel.confirms.idle

@@ -176,7 +176,7 @@ async def test_non_contiguous_payload_raises_type_error_before_sending(protocol,
         await w(channel.basic_get(queue))
     assert channel.is_open and protocol.state == aioamqp.protocol.OPEN
     if confirms:
-        assert channel._delivery_tag == 1 and channel._unconfirmed == {}
+        assert channel.confirms.delivery_tag == 1 and not channel.confirms.pending
 
 
 async def test_all_fourteen_properties_round_trip_basic_get(channel):

@@ -141,4 +141,4 @@ async def test_soak_confirmed_publish_and_acked_consume(open_connection, name, c
     assert missing == 0, f"{missing} lost, first: {seen.index(0)}"
     assert not bad_duplicates, f"duplicates not marked redelivered: {bad_duplicates[:10]}"
     assert growth < MAX_RSS_GROWTH, f"RSS grew by {growth / mb:.1f} MB (limit 20 MB)"
-    assert publisher._unconfirmed == {}
+    assert not publisher.confirms.pending
