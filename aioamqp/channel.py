@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from . import exceptions
 from ._generated import methods as m
 from ._generated.channel_methods import ChannelMethods
-from ._generated.properties import BasicProperties, decode_basic_header
+from ._generated.properties import BasicProperties
 from ._generated.properties import encode_basic_properties
 from .core.confirms import Confirms, Sent
+from .core.content import Content
 from .consumer import Callback, Consumer, call_either
 from .envelope import Envelope, ReturnEnvelope
 from .frames import byte_view, method_frame, publish_frame_parts, publish_frames
@@ -65,11 +66,7 @@ class Channel(ChannelMethods):
         self._returns: Consumer | None = None
         self.confirms: Confirms[asyncio.Future[None]] = Confirms()
         # content being assembled: (method, properties, size, parts)
-        self._content_method: m.Method | None = None
-        self._content_properties: BasicProperties | None = None
-        self._content_size = 0
-        self._content_parts: list[bytes | memoryview] = []
-        self._content_received = 0
+        self.content = Content(channel_id)
 
     def __repr__(self) -> str:
         return f"<Channel {self.channel_id} {'open' if self.is_open else 'closed'}>"
@@ -146,14 +143,10 @@ class Channel(ChannelMethods):
     # -- incoming frames (called by the protocol's frame reader; never awaits) -----------------
 
     def _on_method(self, method: m.Method) -> None:
-        if self._content_method is not None:
-            raise exceptions.UnexpectedFrame(
-                f"{method.NAME} on channel {self.channel_id} while content was due"
-            )
         if method.HAS_CONTENT:
-            self._content_method = method
-            self._content_properties = None
+            self.content.method(method)
             return
+        self.content.check_idle(method.NAME)
         handler = self._HANDLERS.get(method.INDEX)
         if handler is not None:
             handler(self, method)
@@ -161,32 +154,17 @@ class Channel(ChannelMethods):
             self._resolve(method, method)
 
     def _on_header(self, buf: bytes, start: int, end: int) -> None:
-        if self._content_method is None or self._content_properties is not None:
-            raise exceptions.UnexpectedFrame(f"content header on channel {self.channel_id}")
-        self._content_size, self._content_properties = decode_basic_header(buf, start, end)
-        self._content_parts = []
-        self._content_received = 0
-        if self._content_size == 0:
-            self._content_complete(b"")
+        message = self.content.header(buf, start, end)
+        if message is not None:
+            self._on_message(*message)
 
     def _on_body(self, buf: bytes, start: int, end: int) -> None:
-        if self._content_properties is None:
-            raise exceptions.UnexpectedFrame(f"content body on channel {self.channel_id}")
-        received = self._content_received + end - start
-        if received == self._content_size and not self._content_parts:
-            self._content_complete(buf[start:end])  # the whole body in one frame
-            return
-        if received > self._content_size:
-            raise exceptions.UnexpectedFrame(f"content body too long on channel {self.channel_id}")
-        self._content_parts.append(memoryview(buf)[start:end])  # copied once, by the join
-        self._content_received = received
-        if received == self._content_size:
-            self._content_complete(b"".join(self._content_parts))
+        message = self.content.body(buf, start, end)
+        if message is not None:
+            self._on_message(*message)
 
-    def _content_complete(self, body: bytes) -> None:
-        method, properties = self._content_method, self._content_properties
-        self._content_method = self._content_properties = None
-        self._content_parts = []
+    def _on_message(self, method: m.Method, properties: BasicProperties, body: bytes) -> None:
+        """A complete message: a delivery, a basic_get's answer or a returned message."""
         if isinstance(method, m.BasicDeliver):
             tag = method.consumer_tag
             consumer = self._consumers.get(tag) or self._ending.get(tag)
