@@ -29,6 +29,7 @@ from .exceptions import (  # noqa: F401
 )
 from ._generated.constants import ACCESS_REFUSED, NOT_ALLOWED
 from .hosts import HostSpec, parse_host, parse_hosts, split_netloc
+from .core import auth
 from .protocol import AmqpProtocol
 
 from ._version import __version__
@@ -83,6 +84,7 @@ async def connect(
     if none answers, AmqpConnectionFailed lists every host's error.
     """
     loop = loop or asyncio.get_running_loop()
+    auth.mechanism(login_method, login, password)  # an unknown one raises before connecting
     context = _ssl_context(ssl, verify_ssl)
     default_port = int(port) if port is not None else (5671 if context else 5672)
     targets = parse_hosts(hosts, default_port) if hosts else [(host, default_port)]

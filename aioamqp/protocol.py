@@ -23,10 +23,10 @@ from ._generated.constants import (
     FRAME_MIN_SIZE,
 )
 from .channel import Channel
+from .core import auth
 from .consumer import running_consumer
 from .frames import HEARTBEAT_FRAME, PROTOCOL_HEADER, FrameParser, method_frame
 from ._version import __version__ as VERSION
-from .wire import encode_table
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,8 @@ class AmqpProtocol(asyncio.Protocol):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._transport: asyncio.Transport | None = None
         self._parser = FrameParser(_HANDSHAKE_FRAME_MAX)
-        self._credentials: dict[str, Any] | None = None
+        self._mechanism: auth.Mechanism | None = None  # set by start_connection
+        self._virtualhost = "/"
         self._early_start: m.ConnectionStart | None = None
         self._opened: asyncio.Future[bool] | None = None
         self._close_ok: asyncio.Future[bool] | None = None
@@ -202,12 +203,8 @@ class AmqpProtocol(asyncio.Protocol):
         insist: bool = False,
     ) -> None:
         """Run the handshake (start, tune, open) and return once the connection is open."""
-        self._credentials = {
-            "login": login,
-            "password": password,
-            "virtualhost": virtualhost,
-            "login_method": login_method,
-        }
+        self._virtualhost = virtualhost
+        self._mechanism = auth.mechanism(login_method, login, password)
         if self._early_start is not None:
             self._on_start(self._early_start)
         assert self._opened is not None
@@ -224,13 +221,13 @@ class AmqpProtocol(asyncio.Protocol):
         handler(self, method)
 
     def _on_start(self, method: m.ConnectionStart) -> None:
-        if self._credentials is None:  # start_connection has not been called yet
+        mechanism = self._mechanism
+        if mechanism is None:  # start_connection has not been called yet
             self._early_start = method
             return
         self.server_properties = dict(method.server_properties or {})
         self.version_major, self.version_minor = method.version_major, method.version_minor
-        credentials = self._credentials
-        login_method = credentials["login_method"]
+        login_method = mechanism.name
         mechanisms, locales = method.mechanisms, method.locales
         if isinstance(mechanisms, bytes):
             mechanisms = mechanisms.decode(errors="replace")
@@ -246,14 +243,7 @@ class AmqpProtocol(asyncio.Protocol):
             self._close_transport()
             self._connection_closed(self._close_reason)
             return
-        login, password = credentials["login"], credentials["password"]
-        if login_method == "AMQPLAIN":
-            # AMQPLAIN's response is a field table without its length prefix.
-            response = encode_table({"LOGIN": login, "PASSWORD": password})[4:]
-        elif login_method == "PLAIN":
-            response = f"\0{login}\0{password}".encode()
-        else:
-            response = b""
+        response = mechanism.response()
         client_properties = {
             "product": "aioamqp",
             "version": VERSION,
@@ -265,6 +255,7 @@ class AmqpProtocol(asyncio.Protocol):
             **client_properties.get("capabilities", {}),
         }
         self._send(m.ConnectionStartOk(client_properties, login_method, response, "en_US"))
+        mechanism.password = ""  # not kept once it has been used
 
     def _on_tune(self, method: m.ConnectionTune) -> None:
         self.broker_channel_max = method.channel_max
@@ -279,12 +270,10 @@ class AmqpProtocol(asyncio.Protocol):
         self.server_frame_max = self.frame_max
         self.server_heartbeat = self.heartbeat
         self._send(m.ConnectionTuneOk(self.channel_max, self.frame_max, self.heartbeat))
-        assert self._credentials is not None
-        self._send(m.ConnectionOpen(self._credentials["virtualhost"]))
+        self._send(m.ConnectionOpen(self._virtualhost))
 
     def _on_open_ok(self, method: m.ConnectionOpenOk) -> None:
         self.state = OPEN
-        self._credentials = None  # the password is not kept once it has been used
         self.worker = asyncio.get_running_loop().create_task(self._heartbeat())
         assert self._opened is not None
         if not self._opened.done():
