@@ -303,8 +303,8 @@ class Channel(ChannelMethods):
         consumer = self._consumers.get(method.consumer_tag)
         consumer = self._ending.get(method.consumer_tag, consumer)
         if consumer is not None:
-            consumer.registered = True
-            if consumer.cancel_on_ok:  # its basic_consume gave up waiting
+            consumer.owed.registered = True
+            if consumer.owed.cancel_on_ok:  # its basic_consume gave up waiting
                 self._send_unawaited(m.BasicCancel(method.consumer_tag, False))
         self._resolve(method, method)
 
@@ -482,7 +482,7 @@ class Channel(ChannelMethods):
         self._check_open()
         consumer_tag = consumer_tag or f"ctag{self.channel_id}.{uuid.uuid4().hex}"
         ending = self._ending.get(consumer_tag)
-        if consumer_tag in self._consumers or (ending is not None and not ending.ending):
+        if consumer_tag in self._consumers or (ending is not None and not ending.owed.ending):
             raise exceptions.DuplicateConsumerTag(consumer_tag)  # the broker still has it
         method = m.BasicConsume(
             queue_name, consumer_tag, no_local, no_ack, exclusive, no_wait, arguments
@@ -508,7 +508,7 @@ class Channel(ChannelMethods):
             consumer.finish()
             raise
         if no_wait:
-            consumer.registered = True
+            consumer.owed.registered = True
             return {"consumer_tag": consumer_tag}
         try:
             await self._reply(method.RESPONSES, timeout)
@@ -527,10 +527,10 @@ class Channel(ChannelMethods):
         consumer.cancel()
         if not self.is_open or self._closing:
             return
-        if consumer.registered:
+        if consumer.owed.registered:
             self._send_unawaited(m.BasicCancel(consumer_tag, False))
         else:
-            consumer.cancel_on_ok = True
+            consumer.owed.cancel_on_ok = True
 
     async def basic_cancel(
         self, consumer_tag: str = "", no_wait: bool = False, timeout: float | None = None

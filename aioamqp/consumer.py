@@ -14,17 +14,13 @@ import asyncio
 import contextvars
 import inspect
 import logging
-from collections import deque
 from typing import Any, Callable
+
+from .core.consumers import Item, Owed
 
 logger = logging.getLogger("aioamqp.channel")
 
 Callback = Callable[..., Any]
-Item = tuple[Any, Any, Any]  # (body, envelope, properties)
-
-# Memory a buffered delivery costs beyond its body (envelope, properties, strings, tuple): what
-# the read-side flow control counts with the body's length.
-ITEM_OVERHEAD = 512
 
 # The consumer whose callback runs in this context (tasks a callback starts inherit it): a close
 # made from a callback must not wait for that callback.
@@ -41,7 +37,8 @@ async def call_either(callback: Callback, *args: Any) -> None:
 
 
 class Consumer:
-    """Runs one callback over its messages in arrival order, on a task of its own.
+    """Runs one callback over its messages in arrival order, on a task of its own; what it
+    owes the callback is kept by core.consumers.Owed.
 
     `reject(delivery_tag)` gives an ack-mode delivery back to the broker; `buffered(change)`
     reports the bytes held in the queue to the connection's read-side flow control.
@@ -59,27 +56,27 @@ class Consumer:
         self.channel = channel
         self.tag = tag
         self.callback = callback
-        self.no_ack = no_ack
-        self.registered = False  # the broker confirmed it (consume-ok)
-        self.cancel_on_ok = False  # abandoned before consume-ok: cancel it when that arrives
-        self.items: deque[Item] = deque()
+        self.owed = Owed(no_ack)
         self.waiter: asyncio.Future[None] | None = None
-        self.cancelling = False  # no new ack-mode delivery reaches the callback
-        self.ending = False  # no more deliveries will come: stop once the queue is empty
         self._reject = reject
         self._buffered = buffered
-        self._held = 0  # bytes of self.items, as reported to buffered()
         self.task = asyncio.get_running_loop().create_task(self._run())
 
+    @property
+    def no_ack(self) -> bool:
+        return self.owed.no_ack
+
+    @property
+    def items(self) -> Any:
+        return self.owed.items
+
     def push(self, item: Item) -> None:
-        if self.cancelling and not self.no_ack:
+        size = self.owed.offer(item)
+        if size < 0:
             self._give_back(item)
             return
-        self.items.append(item)
-        cost = len(item[0]) + ITEM_OVERHEAD
-        self._held += cost
         if self._buffered is not None:
-            self._buffered(cost)
+            self._buffered(size)
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
         elif self.task.done():  # ended, yet a no_ack delivery still arrived
@@ -88,29 +85,31 @@ class Consumer:
     def cancel(self) -> None:
         """Stop handing ack-mode deliveries to the callback: the queued ones go back to the
         broker at once. no_ack deliveries keep reaching the callback. The one in hand finishes."""
-        self.cancelling = True
-        if not self.no_ack:
-            while self.items:
-                self._give_back(self._pop())
+        held = self.owed.held
+        given_back = self.owed.cancel()
+        if given_back:
+            self._release(held)
+        for item in given_back:
+            self._give_back(item)
 
     def finish(self) -> None:
         """The broker sends no more deliveries: end once the queue has been handled."""
-        self.ending = True
+        self.owed.ending = True
         self._wake()
 
     def close(self) -> None:
         """The channel is closed: the broker requeues what was not acked, so queued ack-mode
         deliveries are dropped; no_ack deliveries still reach the callback."""
-        if not self.no_ack:
-            self._drop()
+        if not self.owed.no_ack:
+            self._release(self.owed.drop()[1])
         self.finish()
 
     def interrupt(self, reason: str) -> None:
         """The connection is gone: cancel the callback in hand and drop the queue."""
-        self.ending = True
-        dropped = len(self.items)
-        self._drop()
-        if dropped and self.no_ack:
+        self.owed.ending = True
+        dropped, size = self.owed.drop()
+        self._release(size)
+        if dropped and self.owed.no_ack:
             logger.warning(
                 "consumer %r: %d no_ack deliveries not handed to the callback: %s",
                 self.tag,
@@ -126,19 +125,9 @@ class Consumer:
         if self._reject is not None:
             self._reject(item[1].delivery_tag)
 
-    def _pop(self) -> Item:
-        item = self.items.popleft()
-        cost = len(item[0]) + ITEM_OVERHEAD
-        self._held -= cost
-        if self._buffered is not None:
-            self._buffered(-cost)
-        return item
-
-    def _drop(self) -> None:
-        self.items.clear()
-        if self._held and self._buffered is not None:
-            self._buffered(-self._held)
-        self._held = 0
+    def _release(self, size: int) -> None:
+        if size and self._buffered is not None:
+            self._buffered(-size)
 
     def _wake(self) -> None:
         if self.waiter is not None and not self.waiter.done():
@@ -147,14 +136,16 @@ class Consumer:
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         running_consumer.set(self)
+        owed = self.owed
         while True:
-            while self.items:
-                item = self._pop()
+            while owed.items:
+                item, size = owed.take()
+                self._release(size)
                 try:
                     await call_either(self.callback, self.channel, *item)
                 except Exception:
                     logger.exception("consumer %r callback failed", self.tag)
-            if self.ending:
+            if owed.ending:
                 return
             self.waiter = loop.create_future()
             await self.waiter

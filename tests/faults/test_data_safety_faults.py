@@ -167,7 +167,7 @@ async def test_consume_cancelled_after_consume_ok_arrived_cancels_at_once(broker
     def cancel_right_after_consume_ok(method):
         on_method(method)
         if isinstance(method, m.BasicConsumeOk):
-            assert consumer.registered and not consume.done()
+            assert consumer.owed.registered and not consume.done()
             consume.cancel()  # the reply is in, the caller has not taken it yet
 
     channel._on_method = cancel_right_after_consume_ok
