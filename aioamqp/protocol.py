@@ -24,6 +24,7 @@ from ._generated.constants import (
 )
 from .channel import Channel
 from .core import auth
+from .core.connection import ChannelIds, negotiate
 from .consumer import running_consumer
 from .frames import HEARTBEAT_FRAME, PROTOCOL_HEADER, FrameParser, method_frame
 from ._version import __version__ as VERSION
@@ -51,15 +52,6 @@ DEFAULT_MAX_BUFFERED = 16 << 20
 DEFAULT_CALLBACK_GRACE = 10.0  # seconds close() lets running callbacks finish, without timeout
 
 
-def _negotiate(client: int | None, server: int) -> int:
-    """The lower non-zero value of each side (zero means no limit)."""
-    if not client:
-        return server
-    if not server:
-        return client
-    return min(client, server)
-
-
 class AmqpProtocol(asyncio.Protocol):
     """An AMQP connection. Create it with `aioamqp.connect()`."""
 
@@ -73,7 +65,7 @@ class AmqpProtocol(asyncio.Protocol):
         self.blocked_timeout: float | None = kwargs.get("blocked_timeout")
         self.max_buffered: int = kwargs.get("max_buffered", DEFAULT_MAX_BUFFERED)
         self.client_properties: dict[str, Any] = kwargs.get("client_properties", {})
-        self.connection_tunning = {
+        self.connection_tunning: dict[str, int] = {
             key: kwargs[key] for key in ("channel_max", "frame_max", "heartbeat") if key in kwargs
         }
         if 0 < self.connection_tunning.get("frame_max", 0) < FRAME_MIN_SIZE:
@@ -98,8 +90,7 @@ class AmqpProtocol(asyncio.Protocol):
         self.frame_max = 0
         self.heartbeat = 0
         self.channels: dict[int, Channel] = {}
-        self.channels_ids_ceil = 0  # highest channel id handed out so far
-        self.channels_ids_free: set[int] = set()
+        self._channel_ids = ChannelIds()
         self.is_blocked = False
         self._writing_paused = False
         # Set while publishing must wait (broker blocked us, or the write buffer is full).
@@ -261,10 +252,10 @@ class AmqpProtocol(asyncio.Protocol):
         self.broker_channel_max = method.channel_max
         self.broker_frame_max = method.frame_max
         self.broker_heartbeat = method.heartbeat
-        tuning = self.connection_tunning
-        self.channel_max = _negotiate(tuning.get("channel_max"), method.channel_max) or 65535
-        self.frame_max = _negotiate(tuning.get("frame_max"), method.frame_max)
-        self.heartbeat = tuning["heartbeat"] if "heartbeat" in tuning else method.heartbeat
+        tuning = negotiate(
+            self.connection_tunning, method.channel_max, method.frame_max, method.heartbeat
+        )
+        self.channel_max, self.frame_max, self.heartbeat = tuning
         self._parser.frame_max = self.frame_max
         self.server_channel_max = self.channel_max
         self.server_frame_max = self.frame_max
@@ -571,7 +562,7 @@ class AmqpProtocol(asyncio.Protocol):
         """Open a new channel (kwargs go to the channel factory, e.g. return_callback)."""
         if self.state != OPEN:
             raise self._closed_error()
-        channel_id = self._allocate_channel_id()
+        channel_id = self._channel_ids.allocate(self.channel_max)
         channel: Channel = self.CHANNEL_FACTORY(self, channel_id, **kwargs)
         self.channels[channel_id] = channel
         try:
@@ -591,20 +582,22 @@ class AmqpProtocol(asyncio.Protocol):
     @property
     def channels_ids_count(self) -> int:
         """How many channel ids are in use: open channels, and those still closing."""
-        return self.channels_ids_ceil - len(self.channels_ids_free)
+        return self._channel_ids.in_use
 
-    def _allocate_channel_id(self) -> int:
-        if self.channels_ids_free:
-            return self.channels_ids_free.pop()
-        if self.channels_ids_ceil >= self.channel_max:
-            raise exceptions.NoChannelAvailable()
-        self.channels_ids_ceil += 1
-        return self.channels_ids_ceil
+    @property
+    def channels_ids_ceil(self) -> int:
+        """The highest channel id handed out so far."""
+        return self._channel_ids.ceil
+
+    @property
+    def channels_ids_free(self) -> set[int]:
+        """Released ids below channels_ids_ceil, handed out again first."""
+        return self._channel_ids.free
 
     def _release_channel(self, channel: Channel) -> None:
         if self.channels.get(channel.channel_id) is channel:
             del self.channels[channel.channel_id]
-            self.channels_ids_free.add(channel.channel_id)
+            self._channel_ids.release(channel.channel_id)
 
     async def close(self, no_wait: bool = False, timeout: float | None = None) -> None:
         """Close the connection; a second close raises AmqpClosedConnection. Returns normally
