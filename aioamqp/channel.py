@@ -88,9 +88,9 @@ class Channel(ChannelMethods):
         Acks, nacks and rejects are merged until the end of the loop turn; the rest go now."""
         self._check_open()
         if name in _MERGED:
-            self.protocol._write_soon(self._frame(payload, name))
+            self.protocol.write_frames_soon(self._frame(payload, name))
         else:
-            self.protocol._write(self._frame(payload, name))
+            self.protocol.write_frames(self._frame(payload, name))
 
     def _frame(self, payload: bytes, name: str) -> bytes:
         """The method frame of a payload; one over frame_max raises before anything is sent."""
@@ -108,7 +108,7 @@ class Channel(ChannelMethods):
         self._check_open()
         frame = self._frame(method.encode(), method.NAME)
         if no_wait:
-            self.protocol._write(frame)
+            self.protocol.write_frames(frame)
             return None
         return await self._request(frame, method.RESPONSES, timeout)
 
@@ -119,7 +119,7 @@ class Channel(ChannelMethods):
         timeout: float | None,
         orphan: Orphan | None = None,
     ) -> Any:
-        self.protocol._write(frame)
+        self.protocol.write_frames(frame)
         return await self._reply(replies, timeout, orphan)
 
     async def _reply(
@@ -129,8 +129,8 @@ class Channel(ChannelMethods):
         its slot: the late reply is matched, and handed to orphan if there is one."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._rpcs.append((replies, future, orphan))
-        if self.protocol._reading_paused:
-            self.protocol._update_reading()  # the reply must be read
+        if self.protocol.reading_paused:
+            self.protocol.update_reading()  # the reply must be read
         try:
             return await asyncio.wait_for(future, timeout)
         except BaseException:
@@ -142,7 +142,7 @@ class Channel(ChannelMethods):
 
     # -- incoming frames (called by the protocol's frame reader; never awaits) -----------------
 
-    def _on_method(self, method: m.Method) -> None:
+    def on_method(self, method: m.Method) -> None:
         if method.HAS_CONTENT:
             self.content.method(method)
             return
@@ -153,12 +153,12 @@ class Channel(ChannelMethods):
         else:
             self._resolve(method, method)
 
-    def _on_header(self, buf: bytes, start: int, end: int) -> None:
+    def on_header(self, buf: bytes, start: int, end: int) -> None:
         message = self.content.header(buf, start, end)
         if message is not None:
             self._on_message(*message)
 
-    def _on_body(self, buf: bytes, start: int, end: int) -> None:
+    def on_body(self, buf: bytes, start: int, end: int) -> None:
         message = self.content.body(buf, start, end)
         if message is not None:
             self._on_message(*message)
@@ -208,7 +208,7 @@ class Channel(ChannelMethods):
         if self._abandoned:
             self._close_abandoned()
 
-    def _abandon(self) -> None:
+    def abandon(self) -> None:
         """Opening was cancelled: close the channel once the broker has opened it."""
         if self.is_open:
             self._close_abandoned()
@@ -223,7 +223,7 @@ class Channel(ChannelMethods):
     def _send_unawaited(self, method: m.Method) -> None:
         """Send a synchronous method whose reply nobody awaits (it is matched and dropped)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self.protocol._write(method_frame(self.channel_id, method.encode()))
+        self.protocol.write_frames(method_frame(self.channel_id, method.encode()))
         self._rpcs.append((method.RESPONSES, future, None))
 
     def _on_close(self, method: m.ChannelClose) -> None:
@@ -232,21 +232,21 @@ class Channel(ChannelMethods):
         If our own close crossed the broker's, the broker still answers it with close-ok: the
         channel id stays taken until then, so that reply cannot reach a new channel.
         """
-        self.protocol._write(method_frame(self.channel_id, m.ChannelCloseOk().encode()))
+        self.protocol.write_frames(method_frame(self.channel_id, m.ChannelCloseOk().encode()))
         self._close_ok_due = any(m.ChannelCloseOk.INDEX in slot[0] for slot in self._rpcs)
-        self._set_closed(exceptions.ChannelClosed(method.reply_code, method.reply_text))
+        self.set_closed(exceptions.ChannelClosed(method.reply_code, method.reply_text))
 
     def _on_close_ok(self, method: m.Method) -> None:
         if self._close_ok_due:  # the answer to a close that crossed the broker's
             self._close_ok_due = False
-            self.protocol._release_channel(self)
+            self.protocol.release_channel(self)
             return
         self._resolve(method, True)
-        self._set_closed(exceptions.ChannelClosed())
+        self.set_closed(exceptions.ChannelClosed())
 
     def _on_flow(self, method: m.ChannelFlow) -> None:
         reply = m.ChannelFlowOk(method.active)
-        self.protocol._write(method_frame(self.channel_id, reply.encode()))
+        self.protocol.write_frames(method_frame(self.channel_id, reply.encode()))
 
     def _on_server_cancel(self, method: m.BasicCancel) -> None:
         """The broker cancelled a consumer (its queue was deleted, ...): what it delivered
@@ -259,13 +259,9 @@ class Channel(ChannelMethods):
             consumer.finish()
         if not method.no_wait:
             reply = m.BasicCancelOk(method.consumer_tag)
-            self.protocol._write(method_frame(self.channel_id, reply.encode()))
-        for callback in self.cancellation_callbacks:
-            task = asyncio.get_running_loop().create_task(
-                self._call_cancellation(callback, method.consumer_tag)
-            )
-            self.protocol._tasks.add(task)
-            task.add_done_callback(self.protocol._tasks.discard)
+            self.protocol.write_frames(method_frame(self.channel_id, reply.encode()))
+        for callback in self.cancellation_callbacks:  # each on a task the connection tracks
+            self.protocol.call_user(self._call_cancellation, callback, method.consumer_tag)
 
     async def _call_cancellation(self, callback: Callback, consumer_tag: str) -> None:
         try:
@@ -318,7 +314,7 @@ class Channel(ChannelMethods):
         """Give an ack-mode delivery back to the broker now (it redelivers it at once)."""
         if self.is_open and not self._closing:
             payload = m.BasicReject.pack(delivery_tag, True)
-            self.protocol._write_soon(method_frame(self.channel_id, payload))
+            self.protocol.write_frames_soon(method_frame(self.channel_id, payload))
 
     _HANDLERS: dict[int, Callable[[Channel, Any], None]] = {
         m.BasicConsumeOk.INDEX: _on_consume_ok,
@@ -332,7 +328,7 @@ class Channel(ChannelMethods):
         m.BasicNack.INDEX: _on_nack,
     }
 
-    def _set_closed(self, exc: Exception, interrupt: bool = False) -> None:
+    def set_closed(self, exc: Exception, interrupt: bool = False) -> None:
         """One path for every way a channel ends: fail waiters, stop consumers, free the id.
 
         Callbacks in hand finish, and no_ack deliveries still reach them, unless interrupt is
@@ -358,7 +354,7 @@ class Channel(ChannelMethods):
         self._ending.clear()
         self.close_event.set()
         if not self._close_ok_due:
-            self.protocol._release_channel(self)
+            self.protocol.release_channel(self)
 
     def replies_due(self) -> bool:
         """Whether a request or a confirmed publish on this channel still waits for its reply."""
@@ -412,8 +408,8 @@ class Channel(ChannelMethods):
         Waits while the broker blocks publishing or the socket's write buffer is full, so memory
         stays bounded when the broker or the network is slow.
         """
-        if self.protocol._publish_gate is not None:
-            await self.protocol._wait_publishable()
+        if self.protocol.publish_gate is not None:
+            await self.protocol.wait_publishable()
         self._check_open()
         if isinstance(payload, str):
             payload = payload.encode()
@@ -431,11 +427,12 @@ class Channel(ChannelMethods):
             data = publish_frames(self.channel_id, method, header, payload, frame_max)
             # A confirmed publish returns only after the broker's ack, so its frames may wait
             # for the end of the loop turn and go out with others (one send for many).
+            protocol = self.protocol
             write: Callable[[Any], None]
-            write = self.protocol._write_soon if self.publisher_confirms else self.protocol._write
+            write = protocol.write_frames_soon if self.publisher_confirms else protocol.write_frames
         else:  # written in pieces, never copied into one buffer
             data = publish_frame_parts(self.channel_id, method, header, payload, frame_max)
-            write = self.protocol._write_parts
+            write = self.protocol.write_frame_parts
         if not self.publisher_confirms:
             write(data)
             return
@@ -443,8 +440,8 @@ class Channel(ChannelMethods):
         sent = Sent(exchange_name, routing_key, header, payload) if mandatory else None
         self.confirms.publish(future, sent)
         write(data)
-        if self.protocol._reading_paused:
-            self.protocol._update_reading()  # the confirm must be read
+        if self.protocol.reading_paused:
+            self.protocol.update_reading()  # the confirm must be read
         await future
 
     basic_publish = publish
@@ -495,13 +492,13 @@ class Channel(ChannelMethods):
             callback,
             no_ack,
             reject=self._reject_delivery,
-            buffered=self.protocol._buffered,
+            buffered=self.protocol.deliveries_buffered,
         )
         self._consumers[consumer_tag] = consumer
         self.consumer_callbacks[consumer_tag] = callback
         self.last_consumer_tag = consumer_tag
         try:
-            self.protocol._write(frame)
+            self.protocol.write_frames(frame)
         except BaseException:
             self._consumers.pop(consumer_tag, None)
             self.consumer_callbacks.pop(consumer_tag, None)

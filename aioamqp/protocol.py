@@ -94,7 +94,7 @@ class AmqpProtocol(asyncio.Protocol):
         self.is_blocked = False
         self._writing_paused = False
         # Set while publishing must wait (broker blocked us, or the write buffer is full).
-        self._publish_gate: asyncio.Future[None] | None = None
+        self.publish_gate: asyncio.Future[None] | None = None
         self.stop_now = asyncio.Event()
         self.connection_closed = self.stop_now  # aioamqp 0.15's name: set once it has ended
         self.worker: asyncio.Task[None] | None = None
@@ -113,7 +113,7 @@ class AmqpProtocol(asyncio.Protocol):
         self._out: list[bytes] = []
         self._out_size = 0
         self._buffered_size = 0  # bytes of deliveries waiting in consumers' queues
-        self._reading_paused = False
+        self.reading_paused = False
         self._warned_buffered = False
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
@@ -148,15 +148,15 @@ class AmqpProtocol(asyncio.Protocol):
                     else:
                         channel = self.channels.get(channel_id)
                         if channel is not None:
-                            channel._on_method(method)
+                            channel.on_method(method)
                 elif frame_type == FRAME_BODY:
                     channel = self.channels.get(channel_id)
                     if channel is not None:
-                        channel._on_body(buf, start, end)
+                        channel.on_body(buf, start, end)
                 elif frame_type == FRAME_HEADER:
                     channel = self.channels.get(channel_id)
                     if channel is not None:
-                        channel._on_header(buf, start, end)
+                        channel.on_header(buf, start, end)
                 elif frame_type != FRAME_HEARTBEAT:
                     raise exceptions.FrameError(f"unknown frame type {frame_type}")
         except exceptions.AmqpProtocolError as exc:
@@ -290,14 +290,14 @@ class AmqpProtocol(asyncio.Protocol):
         self.is_blocked = True
         self._update_publish_gate()
         if self._blocked_callback is not None:
-            self._call_user(self._blocked_callback, method.reason)
+            self.call_user(self._blocked_callback, method.reason)
 
     def _on_unblocked(self, method: m.ConnectionUnblocked) -> None:
         logger.info("connection unblocked by the broker")
         self.is_blocked = False
         self._update_publish_gate()
         if self._unblocked_callback is not None:
-            self._call_user(self._unblocked_callback)
+            self.call_user(self._unblocked_callback)
 
     def _on_update_secret_ok(self, method: m.ConnectionUpdateSecretOk) -> None:
         if self._secret_ok is not None and not self._secret_ok.done():
@@ -339,7 +339,7 @@ class AmqpProtocol(asyncio.Protocol):
                 future.set_exception(exceptions.fresh(exc))
                 future.exception()  # retrieved here: a caller may have stopped waiting
         for channel in list(self.channels.values()):
-            channel._set_closed(exc, interrupt)
+            channel.set_closed(exc, interrupt)
         self._update_publish_gate()  # publishers waiting on flow control see the loss
         self.stop_now.set()
         if unexpected and self._on_error_callback is not None:
@@ -348,9 +348,9 @@ class AmqpProtocol(asyncio.Protocol):
     def _call_on_error(self, exc: Exception) -> None:
         # As the channels see it: aioamqp 0.15 handed on_error a ChannelClosed (code, message).
         error = exceptions.closed_for_channels(exc)
-        self._call_user(self._on_error_callback, error)  # type: ignore[arg-type]
+        self.call_user(self._on_error_callback, error)  # type: ignore[arg-type]
 
-    def _call_user(self, callback: Callable[..., Any], *args: Any) -> None:
+    def call_user(self, callback: Callable[..., Any], *args: Any) -> None:
         """Run a plain or coroutine callback without awaiting it here; log its failure."""
         try:
             result = callback(*args)
@@ -380,17 +380,17 @@ class AmqpProtocol(asyncio.Protocol):
     def _update_publish_gate(self) -> None:
         closed = self.state == CLOSED
         if (self.is_blocked or self._writing_paused) and not closed:
-            if self._publish_gate is None:
-                self._publish_gate = asyncio.get_running_loop().create_future()
-        elif self._publish_gate is not None:
-            gate, self._publish_gate = self._publish_gate, None
+            if self.publish_gate is None:
+                self.publish_gate = asyncio.get_running_loop().create_future()
+        elif self.publish_gate is not None:
+            gate, self.publish_gate = self.publish_gate, None
             if not gate.done():
                 gate.set_result(None)
 
-    async def _wait_publishable(self) -> None:
+    async def wait_publishable(self) -> None:
         """Wait until the broker unblocks us and the write buffer drains."""
-        while self._publish_gate is not None:
-            gate = self._publish_gate
+        while self.publish_gate is not None:
+            gate = self.publish_gate
             if self.is_blocked and self.blocked_timeout is not None:
                 try:
                     await asyncio.wait_for(asyncio.shield(gate), self.blocked_timeout)
@@ -423,7 +423,7 @@ class AmqpProtocol(asyncio.Protocol):
             if idle_ticks >= 2 and self.state != CLOSED:
                 await self.send_heartbeat()
                 idle_ticks = 0
-            if self._reading_paused:  # we stopped reading: the broker's silence is ours
+            if self.reading_paused:  # we stopped reading: the broker's silence is ours
                 silent_ticks = 0
             if silent_ticks >= 8:
                 self._close_reason = exceptions.AmqpClosedConnection(
@@ -457,9 +457,9 @@ class AmqpProtocol(asyncio.Protocol):
         reason = self._close_reason or exceptions.AmqpClosedConnection()
         return exceptions.fresh(exceptions.closed_for_channels(reason))
 
-    # -- API ----------------------------------------------------------------------------------
+    # -- the outbound path; with the read-side flow control below, the interface channels use -
 
-    def _write(self, data: bytes) -> None:
+    def write_frames(self, data: bytes) -> None:
         """Hand whole frames to the transport now (after any merged acks, to keep the order):
         once a publish or an RPC returns, closing the transport or the loop loses nothing.
         Raises once the connection is closed."""
@@ -472,7 +472,7 @@ class AmqpProtocol(asyncio.Protocol):
             self._transport.write(data)
         self._wrote = True
 
-    def _write_soon(self, data: bytes) -> None:
+    def write_frames_soon(self, data: bytes) -> None:
         """Queue frames to be merged with others until the end of the loop turn (one send for
         many): acks, nacks and rejects (losing one means a redelivery, never a loss) and
         confirmed publishes (their caller waits for the broker's ack). Every close and every
@@ -482,7 +482,7 @@ class AmqpProtocol(asyncio.Protocol):
         self._emit(data)
         self._wrote = True
 
-    def _write_parts(self, parts: list[bytes | memoryview]) -> None:
+    def write_frame_parts(self, parts: list[bytes | memoryview]) -> None:
         """Write a large message piece by piece, in order, without joining it first."""
         if self.state != OPEN:
             raise self._closed_error()
@@ -517,29 +517,29 @@ class AmqpProtocol(asyncio.Protocol):
 
     # -- read-side flow control: consumers' buffered deliveries ------------------------------
 
-    def _buffered(self, change: int) -> None:
+    def deliveries_buffered(self, change: int) -> None:
         """Consumers report bytes entering (+) and leaving (-) their queues."""
         size = self._buffered_size = self._buffered_size + change
-        if self._reading_paused:
+        if self.reading_paused:
             if size <= self.max_buffered // 4:
-                self._update_reading()
+                self.update_reading()
         elif size > self.max_buffered > 0:
-            self._update_reading()
+            self.update_reading()
 
-    def _update_reading(self) -> None:
+    def update_reading(self) -> None:
         """Pause reading while consumers hold more than max_buffered bytes, unless a reply is
         due (an RPC, perhaps made by a callback, must not wait for the callbacks)."""
         transport = self._transport
         if transport is None or self.state == CLOSED:
             return
         size = self._buffered_size
-        if self._reading_paused:
+        if self.reading_paused:
             low = size <= self.max_buffered // 4
             if low or self.state == CLOSING or self._replies_due():
-                self._reading_paused = False
+                self.reading_paused = False
                 transport.resume_reading()
         elif 0 < self.max_buffered < size and not self._replies_due():
-            self._reading_paused = True
+            self.reading_paused = True
             transport.pause_reading()
             if not self._warned_buffered:
                 self._warned_buffered = True
@@ -551,6 +551,8 @@ class AmqpProtocol(asyncio.Protocol):
 
     def _replies_due(self) -> bool:
         return any(channel.replies_due() for channel in self.channels.values())
+
+    # -- API ----------------------------------------------------------------------------------
 
     def _close_transport(self) -> None:
         """Send what is queued (a close or close-ok among it), then close the socket."""
@@ -570,12 +572,12 @@ class AmqpProtocol(asyncio.Protocol):
         except (asyncio.CancelledError, asyncio.TimeoutError):
             # The broker may still open it: the id stays taken until the channel is closed.
             if self.state == OPEN:
-                channel._abandon()
+                channel.abandon()
             else:
-                self._release_channel(channel)
+                self.release_channel(channel)
             raise
         except BaseException:
-            self._release_channel(channel)
+            self.release_channel(channel)
             raise
         return channel
 
@@ -594,7 +596,8 @@ class AmqpProtocol(asyncio.Protocol):
         """Released ids below channels_ids_ceil, handed out again first."""
         return self._channel_ids.free
 
-    def _release_channel(self, channel: Channel) -> None:
+    def release_channel(self, channel: Channel) -> None:
+        """A channel has ended on both sides: its id may be handed out again."""
         if self.channels.get(channel.channel_id) is channel:
             del self.channels[channel.channel_id]
             self._channel_ids.release(channel.channel_id)
@@ -614,8 +617,8 @@ class AmqpProtocol(asyncio.Protocol):
         self.state = CLOSING
         self._close_ok = loop.create_future()
         self._send(m.ConnectionClose(200, "Normal shutdown", 0, 0))
-        if self._reading_paused:
-            self._update_reading()  # the close-ok must be read
+        if self.reading_paused:
+            self.update_reading()  # the close-ok must be read
         if not no_wait:
             try:
                 await asyncio.wait_for(self._close_ok, timeout)
@@ -649,9 +652,9 @@ class AmqpProtocol(asyncio.Protocol):
         if self.state != OPEN:
             raise self._closed_error()
         self._secret_ok = asyncio.get_running_loop().create_future()
-        self._write(method_frame(0, m.ConnectionUpdateSecret(new_secret, reason).encode()))
-        if self._reading_paused:
-            self._reading_paused = False  # the reply must be read
+        self.write_frames(method_frame(0, m.ConnectionUpdateSecret(new_secret, reason).encode()))
+        if self.reading_paused:
+            self.reading_paused = False  # the reply must be read
             assert self._transport is not None
             self._transport.resume_reading()
         return await asyncio.wait_for(self._secret_ok, timeout)

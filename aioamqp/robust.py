@@ -259,7 +259,7 @@ class RobustConnection:
 
     def _on_error(self, exc: BaseException) -> None:
         if self._user_on_error is not None:
-            self.protocol._call_user(self._user_on_error, exc)  # type: ignore[union-attr]
+            self.protocol.call_user(self._user_on_error, exc)  # type: ignore[union-attr]
         if self._closed or not self._started:
             return
         logger.warning("connection lost (%s): reconnecting", exc)
@@ -286,13 +286,13 @@ class RobustConnection:
             logger.info("reconnected and restored %d channel(s)", len(self._channels))
             self._ready.set()
             if self.on_reconnect is not None:
-                self.protocol._call_user(self.on_reconnect, self.protocol)
+                self.protocol.call_user(self.on_reconnect, self.protocol)
             return
 
     def _report(self, entity: str, exc: BaseException) -> None:
         logger.error("could not restore %s: %s", entity, exc)
         if self.on_restore_error is not None and self.protocol is not None:
-            self.protocol._call_user(self.on_restore_error, entity, exc)
+            self.protocol.call_user(self.on_restore_error, entity, exc)
 
     async def _wait_ready(self) -> None:
         if self._closed:

@@ -162,7 +162,7 @@ async def test_consume_cancelled_after_consume_ok_arrived_cancels_at_once(broker
     )
     await asyncio.wait_for(broker.expect(m.BasicConsume, channel=1), 1)
     consumer = channel._consumers["ctag"]
-    on_method = channel._on_method
+    on_method = channel.on_method
 
     def cancel_right_after_consume_ok(method):
         on_method(method)
@@ -170,11 +170,11 @@ async def test_consume_cancelled_after_consume_ok_arrived_cancels_at_once(broker
             assert consumer.owed.registered and not consume.done()
             consume.cancel()  # the reply is in, the caller has not taken it yet
 
-    channel._on_method = cancel_right_after_consume_ok
+    channel.on_method = cancel_right_after_consume_ok
     broker.send_method(1, m.BasicConsumeOk("ctag"))
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(consume, 1)
-    channel._on_method = on_method
+    channel.on_method = on_method
     assert await _methods(broker, 1) == [(1, m.BasicCancel("ctag", False))]
     _deliver(broker, 1, b"one")  # crossed the cancel
     assert await _methods(broker, 1) == [_requeue(1)]
@@ -372,12 +372,12 @@ async def test_slow_consumer_pauses_reading_and_a_callback_rpc_still_gets_its_re
     await _consume(broker, channel, callback, no_ack=True)
     consumer = channel._consumers["ctag"]
     broker.send(_deliveries(broker, [1, 2, 3, 4], BODY))
-    await _until(lambda: protocol._reading_paused)
+    await _until(lambda: protocol.reading_paused)
     assert not transport.is_reading()
     assert len(_flow_warnings(caplog)) == 1
     broker.send(_deliveries(broker, [5, 6], BODY))  # stays in the socket while paused
     await asyncio.sleep(0.1)
-    assert protocol._reading_paused
+    assert protocol.reading_paused
     assert [envelope.delivery_tag for _, envelope, _ in consumer.items] == [2, 3, 4]
     # The callback makes an RPC while reading is paused: reading resumes for its reply.
     release.set()
@@ -385,7 +385,7 @@ async def test_slow_consumer_pauses_reading_and_a_callback_rpc_still_gets_its_re
     broker.send_method(1, m.QueueDeclareOk("from-callback", 0, 0))
     await _until(lambda: tags == [1, 2, 3, 4, 5, 6], timeout=2)
     assert declared == [{"queue": "from-callback", "message_count": 0, "consumer_count": 0}]
-    await _until(lambda: not protocol._reading_paused)  # drained below MAX_BUFFERED // 4
+    await _until(lambda: not protocol.reading_paused)  # drained below MAX_BUFFERED // 4
     assert transport.is_reading()
     assert len(_flow_warnings(caplog)) == 1  # one warning, not one per pause
     assert (await _declare(broker, channel, "after"))["queue"] == "after"
@@ -399,7 +399,7 @@ async def test_paused_reading_keeps_heartbeats_and_ignores_peer_silence(broker):
     callback = Blocking(hold=1)
     await _consume(broker, channel, callback, no_ack=True)
     broker.send(_deliveries(broker, [1, 2, 3, 4], BODY))
-    await _until(lambda: protocol._reading_paused)
+    await _until(lambda: protocol.reading_paused)
     # ~3 s (1.5 times the client's 2 s heartbeat timeout) of silence from the peer, which
     # keeps reading what the client writes: heartbeats only.
     loop = asyncio.get_running_loop()
@@ -413,10 +413,10 @@ async def test_paused_reading_keeps_heartbeats_and_ignores_peer_silence(broker):
         assert (frame_type, channel_id) == (FRAME_HEARTBEAT, 0)
         heartbeats += 1
     assert heartbeats >= 3, heartbeats
-    assert protocol.state == OPEN and protocol._reading_paused
+    assert protocol.state == OPEN and protocol.reading_paused
     callback.release()
     await _until(lambda: callback.tags == [1, 2, 3, 4])
-    await _until(lambda: not protocol._reading_paused)
+    await _until(lambda: not protocol.reading_paused)
     assert (await _declare(broker, channel, "after"))["queue"] == "after"
     assert protocol.state == OPEN and channel.is_open
 
@@ -440,7 +440,7 @@ async def test_confirmed_publish_from_callback_while_reading_paused_gets_its_ack
 
     await _consume(broker, channel, callback, no_ack=True)
     broker.send(_deliveries(broker, [1, 2, 3, 4], BODY))
-    await _until(lambda: protocol._reading_paused)
+    await _until(lambda: protocol.reading_paused)
     release.set()
     channel_id, method, _, body = await asyncio.wait_for(broker.read_message(), 1)
     assert isinstance(method, m.BasicPublish) and body == b"result"
@@ -450,7 +450,7 @@ async def test_confirmed_publish_from_callback_while_reading_paused_gets_its_ack
     except asyncio.TimeoutError:
         pytest.fail("the callback's confirmed publish never got its ack: reading stayed paused")
     await _until(lambda: tags == [1, 2, 3, 4])
-    await _until(lambda: not protocol._reading_paused)
+    await _until(lambda: not protocol.reading_paused)
     assert (await _declare(broker, channel, "after"))["queue"] == "after"
     assert protocol.state == OPEN and channel.is_open
 

@@ -321,12 +321,12 @@ async def test_heartbeats_flow_while_reading_is_paused(open_connection, observer
 
     await w(channel.basic_consume(callback, queue))
     await asyncio.sleep(4)  # paused for four heartbeat intervals: neither side gives up
-    assert protocol.state == OPEN and protocol._reading_paused
+    assert protocol.state == OPEN and protocol.reading_paused
     release.set()
     async with asyncio.timeout(T):
         while len(processed) < 100:
             await asyncio.sleep(0.05)
-    assert protocol.state == OPEN and not protocol._reading_paused
+    assert protocol.state == OPEN and not protocol.reading_paused
 
 
 # -- 5. protocol.close() lets running callbacks finish -----------------------------------------
