@@ -22,14 +22,13 @@ from .core.confirms import Confirms, Sent
 from .core.content import Content
 from .consumer import Callback, Consumer, call_either
 from .envelope import Envelope, ReturnEnvelope
-from .frames import byte_view, method_frame, publish_frame_parts, publish_frames
+from .frames import byte_view, message_frames
 
 if TYPE_CHECKING:
     from .protocol import AmqpProtocol
 
 logger = logging.getLogger(__name__)
 
-_LARGE_BODY = 65536  # bodies this large are written in pieces
 # Sent at the end of the loop turn, merged with others: losing one means a redelivery, not a loss.
 _MERGED = frozenset(("basic.ack", "basic.nack", "basic.reject"))
 Orphan = Callable[[Any], None]  # handles a reply that arrives after its caller stopped waiting
@@ -87,40 +86,23 @@ class Channel(ChannelMethods):
         """Send a method that gets no reply (acks and the like), as its encoded payload.
         Acks, nacks and rejects are merged until the end of the loop turn; the rest go now."""
         self._check_open()
-        if name in _MERGED:
-            self.protocol.write_frames_soon(self._frame(payload, name))
-        else:
-            self.protocol.write_frames(self._frame(payload, name))
-
-    def _frame(self, payload: bytes, name: str) -> bytes:
-        """The method frame of a payload; one over frame_max raises before anything is sent."""
-        frame_max = self.protocol.frame_max
-        if len(payload) > frame_max - 8 and frame_max:
-            raise exceptions.FrameTooLarge(
-                f"{name} needs a {len(payload) + 8}-byte frame; frame_max is {frame_max}"
-            )
-        return method_frame(self.channel_id, payload)
+        self.protocol.write_method(self.channel_id, payload, name, merged=name in _MERGED)
 
     async def _rpc(
         self, method: m.Method, *, no_wait: bool = False, timeout: float | None = None
     ) -> Any:
         """Send a synchronous method and wait for its reply (None when no_wait)."""
         self._check_open()
-        frame = self._frame(method.encode(), method.NAME)
         if no_wait:
-            self.protocol.write_frames(frame)
+            self.protocol.write_method(self.channel_id, method.encode(), method.NAME)
             return None
-        return await self._request(frame, method.RESPONSES, timeout)
+        return await self._request(method, timeout)
 
     async def _request(
-        self,
-        frame: bytes,
-        replies: tuple[int, ...],
-        timeout: float | None,
-        orphan: Orphan | None = None,
+        self, method: m.Method, timeout: float | None, orphan: Orphan | None = None
     ) -> Any:
-        self.protocol.write_frames(frame)
-        return await self._reply(replies, timeout, orphan)
+        self.protocol.write_method(self.channel_id, method.encode(), method.NAME)
+        return await self._reply(method.RESPONSES, timeout, orphan)
 
     async def _reply(
         self, replies: tuple[int, ...], timeout: float | None, orphan: Orphan | None = None
@@ -223,7 +205,7 @@ class Channel(ChannelMethods):
     def _send_unawaited(self, method: m.Method) -> None:
         """Send a synchronous method whose reply nobody awaits (it is matched and dropped)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self.protocol.write_frames(method_frame(self.channel_id, method.encode()))
+        self.protocol.write_method(self.channel_id, method.encode(), method.NAME)
         self._rpcs.append((method.RESPONSES, future, None))
 
     def _on_close(self, method: m.ChannelClose) -> None:
@@ -232,7 +214,7 @@ class Channel(ChannelMethods):
         If our own close crossed the broker's, the broker still answers it with close-ok: the
         channel id stays taken until then, so that reply cannot reach a new channel.
         """
-        self.protocol.write_frames(method_frame(self.channel_id, m.ChannelCloseOk().encode()))
+        self.protocol.write_method(self.channel_id, m.ChannelCloseOk().encode(), "channel.close-ok")
         self._close_ok_due = any(m.ChannelCloseOk.INDEX in slot[0] for slot in self._rpcs)
         self.set_closed(exceptions.ChannelClosed(method.reply_code, method.reply_text))
 
@@ -246,7 +228,7 @@ class Channel(ChannelMethods):
 
     def _on_flow(self, method: m.ChannelFlow) -> None:
         reply = m.ChannelFlowOk(method.active)
-        self.protocol.write_frames(method_frame(self.channel_id, reply.encode()))
+        self.protocol.write_method(self.channel_id, reply.encode(), reply.NAME)
 
     def _on_server_cancel(self, method: m.BasicCancel) -> None:
         """The broker cancelled a consumer (its queue was deleted, ...): what it delivered
@@ -259,7 +241,7 @@ class Channel(ChannelMethods):
             consumer.finish()
         if not method.no_wait:
             reply = m.BasicCancelOk(method.consumer_tag)
-            self.protocol.write_frames(method_frame(self.channel_id, reply.encode()))
+            self.protocol.write_method(self.channel_id, reply.encode(), reply.NAME)
         for callback in self.cancellation_callbacks:  # each on a task the connection tracks
             self.protocol.call_user(self._call_cancellation, callback, method.consumer_tag)
 
@@ -314,7 +296,7 @@ class Channel(ChannelMethods):
         """Give an ack-mode delivery back to the broker now (it redelivers it at once)."""
         if self.is_open and not self._closing:
             payload = m.BasicReject.pack(delivery_tag, True)
-            self.protocol.write_frames_soon(method_frame(self.channel_id, payload))
+            self.protocol.write_method(self.channel_id, payload, "basic.reject", merged=True)
 
     _HANDLERS: dict[int, Callable[[Channel, Any], None]] = {
         m.BasicConsumeOk.INDEX: _on_consume_ok,
@@ -371,8 +353,7 @@ class Channel(ChannelMethods):
 
     async def open(self, timeout: float | None = None) -> bool:
         """Open the channel on the broker (protocol.channel() does this)."""
-        frame = method_frame(self.channel_id, m.ChannelOpen().encode())
-        return bool(await self._request(frame, m.ChannelOpen.RESPONSES, timeout))
+        return bool(await self._request(m.ChannelOpen(), timeout))
 
     async def close(  # type: ignore[override]
         self, reply_code: int = 0, reply_text: str = "Normal Shutdown", timeout: float | None = None
@@ -384,8 +365,7 @@ class Channel(ChannelMethods):
         self._closing = True
         self.is_open = False  # from now on, as in aioamqp 0.15
         method = m.ChannelClose(reply_code, reply_text, 0, 0)
-        frame = method_frame(self.channel_id, method.encode())
-        return bool(await self._request(frame, method.RESPONSES, timeout))
+        return bool(await self._request(method, timeout))
 
     async def wait_closed(self) -> None:
         """Wait until the channel is closed, by either side or with its connection."""
@@ -417,29 +397,17 @@ class Channel(ChannelMethods):
             payload = byte_view(payload)  # len() counts bytes, whatever the buffer's items
         method = m.BasicPublish.pack(exchange_name, routing_key, mandatory, immediate)
         header = encode_basic_properties(properties)
-        frame_max = self.protocol.frame_max
-        if len(header) > frame_max - 20 and frame_max:  # 8 of framing, 12 before properties
-            raise exceptions.FrameTooLarge(
-                f"message properties need a {len(header) + 20}-byte frame; frame_max is {frame_max}"
-            )
-        data: Any
-        if len(payload) < _LARGE_BODY:
-            data = publish_frames(self.channel_id, method, header, payload, frame_max)
-            # A confirmed publish returns only after the broker's ack, so its frames may wait
-            # for the end of the loop turn and go out with others (one send for many).
-            protocol = self.protocol
-            write: Callable[[Any], None]
-            write = protocol.write_frames_soon if self.publisher_confirms else protocol.write_frames
-        else:  # written in pieces, never copied into one buffer
-            data = publish_frame_parts(self.channel_id, method, header, payload, frame_max)
-            write = self.protocol.write_frame_parts
+        protocol = self.protocol
+        data = message_frames(self.channel_id, method, header, payload, protocol.frame_max)
         if not self.publisher_confirms:
-            write(data)
+            protocol.write_message(data)
             return
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         sent = Sent(exchange_name, routing_key, header, payload) if mandatory else None
         self.confirms.publish(future, sent)
-        write(data)
+        # A confirmed publish returns only after the broker's ack, so its frames may wait for
+        # the end of the loop turn and go out with others (one send for many).
+        protocol.write_message(data, merged=True)
         if self.protocol.reading_paused:
             self.protocol.update_reading()  # the confirm must be read
         await future
@@ -484,7 +452,7 @@ class Channel(ChannelMethods):
         method = m.BasicConsume(
             queue_name, consumer_tag, no_local, no_ack, exclusive, no_wait, arguments
         )
-        frame = self._frame(method.encode(), method.NAME)
+        payload = method.encode()
         # Registered before the request: deliveries can follow consume-ok in the same read.
         consumer = Consumer(
             self,
@@ -498,8 +466,8 @@ class Channel(ChannelMethods):
         self.consumer_callbacks[consumer_tag] = callback
         self.last_consumer_tag = consumer_tag
         try:
-            self.protocol.write_frames(frame)
-        except BaseException:
+            self.protocol.write_method(self.channel_id, payload, method.NAME)
+        except BaseException:  # FrameTooLarge, or the connection closed: nothing was sent
             self._consumers.pop(consumer_tag, None)
             self.consumer_callbacks.pop(consumer_tag, None)
             consumer.finish()
@@ -554,9 +522,8 @@ class Channel(ChannelMethods):
         """
         self._check_open()
         method = m.BasicGet(queue_name, no_ack)
-        frame = method_frame(self.channel_id, method.encode())
         orphan = self._orphan_get_no_ack if no_ack else self._orphan_get
-        reply = await self._request(frame, method.RESPONSES, timeout, orphan)
+        reply = await self._request(method, timeout, orphan)
         if isinstance(reply, m.BasicGetEmpty):
             raise exceptions.EmptyQueue()
         get_ok, properties, body = reply

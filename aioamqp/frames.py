@@ -6,8 +6,9 @@ A frame is type (octet), channel (short), payload size (long), payload, frame-en
 from __future__ import annotations
 
 import struct
+from typing import Any
 
-from .exceptions import FrameError
+from .exceptions import FrameError, FrameTooLarge
 
 PROTOCOL_HEADER = b"AMQP\x00\x00\x09\x01"
 HEARTBEAT_FRAME = b"\x08\x00\x00\x00\x00\x00\x00\xce"
@@ -120,6 +121,35 @@ class FrameParser:
         self._pending_size = available - offset
         self._needed = needed
         return frames
+
+
+LARGE_BODY = 65536  # a body this large is written in pieces, never joined into one buffer
+_BEFORE_PROPERTIES = _START_SIZE + 1 + _CONTENT_HEADER_SIZE  # framing, class, weight, size
+
+
+def checked_method_frame(channel_id: int, payload: bytes, frame_max: int, name: str) -> bytes:
+    """The method frame of a payload; one over frame_max raises before anything is sent."""
+    if len(payload) > frame_max - _FRAME_OVERHEAD and frame_max:
+        raise FrameTooLarge(
+            f"{name} needs a {len(payload) + _FRAME_OVERHEAD}-byte frame; frame_max is {frame_max}"
+        )
+    return method_frame(channel_id, payload)
+
+
+def message_frames(
+    channel_id: int, method_payload: bytes, properties_payload: bytes, body: Any, frame_max: int
+) -> bytes | list[bytes | memoryview]:
+    """A whole message's frames: one bytes for one write, or for a large body the pieces of
+    publish_frame_parts. Properties too large for one header frame raise before anything is
+    sent."""
+    if len(properties_payload) > frame_max - _BEFORE_PROPERTIES and frame_max:
+        raise FrameTooLarge(
+            f"message properties need a {len(properties_payload) + _BEFORE_PROPERTIES}-byte"
+            f" frame; frame_max is {frame_max}"
+        )
+    if len(body) < LARGE_BODY:
+        return publish_frames(channel_id, method_payload, properties_payload, body, frame_max)
+    return publish_frame_parts(channel_id, method_payload, properties_payload, body, frame_max)
 
 
 def method_frame(channel_id: int, payload: bytes) -> bytes:

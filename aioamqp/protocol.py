@@ -26,7 +26,13 @@ from .channel import Channel
 from .core import auth
 from .core.connection import ChannelIds, negotiate
 from .consumer import running_consumer
-from .frames import HEARTBEAT_FRAME, PROTOCOL_HEADER, FrameParser, method_frame
+from .frames import (
+    HEARTBEAT_FRAME,
+    PROTOCOL_HEADER,
+    FrameParser,
+    checked_method_frame,
+    method_frame,
+)
 from ._version import __version__ as VERSION
 
 logger = logging.getLogger(__name__)
@@ -471,6 +477,27 @@ class AmqpProtocol(asyncio.Protocol):
         if not self._transport.is_closing():
             self._transport.write(data)
         self._wrote = True
+
+    def write_method(
+        self, channel_id: int, payload: bytes, name: str, merged: bool = False
+    ) -> None:
+        """Write one method frame (merged with others until the end of the loop turn if asked);
+        a payload over frame_max raises FrameTooLarge before anything is written."""
+        frame = checked_method_frame(channel_id, payload, self.frame_max, name)
+        if merged:
+            self.write_frames_soon(frame)
+        else:
+            self.write_frames(frame)
+
+    def write_message(self, data: bytes | list[bytes | memoryview], merged: bool = False) -> None:
+        """Write a message's frames (frames.message_frames): one buffer, or a large body's
+        pieces, which are never merged."""
+        if type(data) is not bytes:
+            self.write_frame_parts(data)  # type: ignore[arg-type]
+        elif merged:
+            self.write_frames_soon(data)
+        else:
+            self.write_frames(data)
 
     def write_frames_soon(self, data: bytes) -> None:
         """Queue frames to be merged with others until the end of the loop turn (one send for
