@@ -470,7 +470,6 @@ class ConnectionOpen(Method):
         offset = start + buf[offset + 4]
         self.virtual_host = buf[start:offset].decode()
         offset = offset + 1 + buf[offset]
-        _bits0 = buf[offset]
         if offset + 1 > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
         return self
