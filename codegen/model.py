@@ -23,12 +23,8 @@ PREFIX = {"shortstr": "B", "longstr": "I", "table": "I"}
 # A reserved variable-width field as an encoder writes it: empty.
 EMPTY = {wire: bytes(struct.calcsize(">" + code)) for wire, code in PREFIX.items()}
 # What the generated code calls in aioamqp.wire, per wire type of a field that is not reserved.
-READERS = {
-    "longstr": "decode_longstr",
-    "table": "read_table_entries",
-    "timestamp": "decode_timestamp",
-}
-WRITERS = {
+DECODE_HELPERS = {"table": "read_table_entries", "timestamp": "decode_timestamp"}
+ENCODE_HELPERS = {
     "shortstr": "encode_shortstr",
     "longstr": "encode_longstr",
     "table": "encode_table",
@@ -173,7 +169,6 @@ class Var:
     `offset` past it."""
 
     kind: ClassVar[str] = "var"
-    skipped: ClassVar[bool] = False  # reading it moves `offset`, even when it is reserved
     field: Field
     at: int = 0
     length_read: bool = False  # the run before read its length prefix, into `_length`
@@ -181,6 +176,25 @@ class Var:
     @property
     def wire(self) -> str:
         return self.field.wire
+
+    @property
+    def reserved(self) -> bool:
+        return self.field.reserved
+
+    @property
+    def prefix(self) -> str:
+        """The struct code of its length prefix."""
+        return PREFIX[self.wire]
+
+    @property
+    def start(self) -> int:
+        """Where its bytes start, after the length prefix."""
+        return self.at + struct.calcsize(">" + self.prefix)
+
+    @property
+    def uses_struct(self) -> bool:
+        """Whether a decoder reads its length with a struct (not early, not an octet)."""
+        return not self.length_read and self.prefix != "B"
 
 
 @dataclass
@@ -221,20 +235,18 @@ def runs(fields: list[Field]) -> list[Run | Var]:
 def layout(fields: list[Field], skip: int = 0) -> Layout:
     """The decoder's layout of fields starting `skip` bytes after `offset`.
 
-    Each position counts from `offset`, which only variable-width fields move. A short
-    string's length octet joins the struct of the run before it, when there is one.
+    Each position counts from `offset`, which only variable-width fields move. The length
+    prefix of a string or table joins the struct of the run before it, when there is one.
     """
     steps = runs(fields)
     ahead = skip
     for index, step in enumerate(steps):
         if isinstance(step, Var):
-            step.at = (
-                ahead - struct.calcsize(">" + PREFIX[step.wire]) if step.length_read else ahead
-            )
+            step.at = ahead - (step.start - step.at if step.length_read else 0)
             ahead = 0
             continue
         following = steps[index + 1] if index + 1 < len(steps) else None
-        if isinstance(following, Var) and following.wire == "shortstr":
+        if isinstance(following, Var):
             step.items.append(Item("length", [following.field], number=len(step.items)))
             following.length_read = True
         step.at = ahead
@@ -272,10 +284,8 @@ def structs(layouts: Iterable[Layout], encodings: Iterable[list[Literal | Run | 
     formats = set()
     for lay in layouts:
         for step in lay.steps:
-            if isinstance(step, Run) and step.uses_struct:
-                formats.add(step.fmt)
-            elif isinstance(step, Var) and step.wire == "table":
-                formats.add(">I")  # the table's length, read before its entries
+            if step.uses_struct:
+                formats.add(step.fmt if isinstance(step, Run) else ">" + step.prefix)
     for parts in encodings:
         formats.update(p.fmt for p in parts if isinstance(p, Run) and not p.lone_flags)
     return sorted(formats)
@@ -288,16 +298,18 @@ def wire_names(
     names = set()
     for lay in layouts:
         for step in lay.steps:
-            if isinstance(step, Var) and (step.wire == "longstr" or not step.field.reserved):
-                names.add(READERS.get(step.wire))
+            if isinstance(step, Var) and not step.reserved:
+                names.add(DECODE_HELPERS.get(step.wire))
             elif isinstance(step, Run):
-                names.update(READERS.get(item.wire) for item in step.items if not item.reserved)
+                names.update(
+                    DECODE_HELPERS.get(item.wire) for item in step.items if not item.reserved
+                )
     for parts in encodings:
         for p in parts:
             if isinstance(p, Var):
-                names.add(WRITERS[p.wire])
+                names.add(ENCODE_HELPERS[p.wire])
             elif isinstance(p, Run):
-                names.update(WRITERS.get(i.wire) for i in p.items if i.const is None)
+                names.update(ENCODE_HELPERS.get(i.wire) for i in p.items if i.const is None)
                 if p.lone_flags:
                     names.add("OCTETS")
     return sorted(name for name in names if name)
@@ -360,6 +372,9 @@ class AmqpClass:
     def codec(self) -> list[Property]:
         if len(self.properties) > 15:
             raise ValueError("more than 15 content properties need flag continuation words")
+        for f in self.properties:
+            if f.wire == "bit":  # each property has a flag of its own; bits would share octets
+                raise ValueError(f"content property {f.spec_name} has unsupported type bit")
         return [
             Property(f, 1 << (15 - i), layout([f]), runs([f])[0])
             for i, f in enumerate(self.properties)

@@ -10,7 +10,6 @@ from typing import Any, Callable, ClassVar, Mapping, Self
 from aioamqp.exceptions import AmqpDecodeError, CommandInvalid, IntegerOutOfRange
 from aioamqp.wire import (
     OCTETS,
-    decode_longstr,
     encode_longstr,
     encode_shortstr,
     encode_table,
@@ -21,7 +20,8 @@ Buffer = bytes | bytearray | memoryview
 _new = object.__new__
 _INDEX = struct.Struct(">I")  # class id and method id, as one key
 
-_S_BB = struct.Struct(">BB")
+_S_BBI = struct.Struct(">BBI")
+_S_BI = struct.Struct(">BI")
 _S_HB = struct.Struct(">HB")
 _S_HH = struct.Struct(">HH")
 _S_HHB = struct.Struct(">HHB")
@@ -68,7 +68,12 @@ class Method:
     def _read(buf: bytes, offset: int, end: int) -> Method:
         """The method whose payload is buf[offset:end], its ids already read. Malformed
         arguments surface as struct.error, IndexError, ValueError...: decode_method turns them
-        into AmqpDecodeError."""
+        into AmqpDecodeError.
+
+        Readers read at distances from `offset` worked out at generation time, moving `offset`
+        only past strings and tables; comments name the fields wherever a distance is folded in
+        ("+N": N bytes after `offset` as it stands on that line).
+        """
         raise NotImplementedError
 
     def __eq__(self, other: object) -> bool:
@@ -157,12 +162,18 @@ class ConnectionStart(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConnectionStart:
         self = _new(ConnectionStart)
-        self.version_major, self.version_minor = _S_BB.unpack_from(buf, offset + 4)
-        start = offset + 6 + 4
-        offset = start + _S_I.unpack_from(buf, offset + 6)[0]
+        # version_major at +4, version_minor at +5, length of server_properties at +6
+        self.version_major, self.version_minor, _length = _S_BBI.unpack_from(buf, offset + 4)
+        # server_properties at +10, its length read with the struct above
+        start = offset + 10
+        offset = start + _length
         self.server_properties = read_table_entries(buf, start, offset)
-        self.mechanisms, offset = decode_longstr(buf, offset)
-        self.locales, offset = decode_longstr(buf, offset)
+        start = offset + 4
+        offset = start + _S_I.unpack_from(buf, offset)[0]
+        self.mechanisms = buf[start:offset]
+        start = offset + 4
+        offset = start + _S_I.unpack_from(buf, offset)[0]
+        self.locales = buf[start:offset]
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
         return self
@@ -227,13 +238,16 @@ class ConnectionStartOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConnectionStartOk:
         self = _new(ConnectionStartOk)
-        start = offset + 4 + 4
+        # client_properties at +8, after its length at +4
+        start = offset + 8
         offset = start + _S_I.unpack_from(buf, offset + 4)[0]
         self.client_properties = read_table_entries(buf, start, offset)
         start = offset + 1
         offset = start + buf[offset]
         self.mechanism = buf[start:offset].decode()
-        self.response, offset = decode_longstr(buf, offset)
+        start = offset + 4
+        offset = start + _S_I.unpack_from(buf, offset)[0]
+        self.response = buf[start:offset]
         start = offset + 1
         offset = start + buf[offset]
         self.locale = buf[start:offset].decode()
@@ -276,7 +290,10 @@ class ConnectionSecure(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConnectionSecure:
         self = _new(ConnectionSecure)
-        self.challenge, offset = decode_longstr(buf, offset + 4)
+        # challenge at +8, after its length at +4
+        start = offset + 8
+        offset = start + _S_I.unpack_from(buf, offset + 4)[0]
+        self.challenge = buf[start:offset]
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
         return self
@@ -316,7 +333,10 @@ class ConnectionSecureOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConnectionSecureOk:
         self = _new(ConnectionSecureOk)
-        self.response, offset = decode_longstr(buf, offset + 4)
+        # response at +8, after its length at +4
+        start = offset + 8
+        offset = start + _S_I.unpack_from(buf, offset + 4)[0]
+        self.response = buf[start:offset]
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
         return self
@@ -371,6 +391,7 @@ class ConnectionTune(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConnectionTune:
         self = _new(ConnectionTune)
+        # channel_max at +4, frame_max at +6, heartbeat at +10
         self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset + 4)
         if offset + 12 > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -426,6 +447,7 @@ class ConnectionTuneOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConnectionTuneOk:
         self = _new(ConnectionTuneOk)
+        # channel_max at +4, frame_max at +6, heartbeat at +10
         self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset + 4)
         if offset + 12 > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -466,10 +488,12 @@ class ConnectionOpen(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConnectionOpen:
         self = _new(ConnectionOpen)
+        # virtual_host at +5, after its length at +4
         start = offset + 5
         offset = start + buf[offset + 4]
         self.virtual_host = buf[start:offset].decode()
         offset = offset + 1 + buf[offset]
+        # reserved bit at +0: not read
         if offset + 1 > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
         return self
@@ -498,6 +522,7 @@ class ConnectionOpenOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConnectionOpenOk:
         self = _new(ConnectionOpenOk)
+        # reserved shortstr at +5, after its length at +4
         offset = offset + 5 + buf[offset + 4]
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -564,10 +589,13 @@ class ConnectionClose(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConnectionClose:
         self = _new(ConnectionClose)
+        # reply_code at +4, length of reply_text at +6
         self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
+        # reply_text at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.reply_text = buf[start:offset].decode()
+        # class_id at +0, method_id at +2
         self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
         if offset + 4 > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -634,6 +662,7 @@ class ConnectionBlocked(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConnectionBlocked:
         self = _new(ConnectionBlocked)
+        # reason at +5, after its length at +4
         start = offset + 5
         offset = start + buf[offset + 4]
         self.reason = buf[start:offset].decode()
@@ -709,7 +738,10 @@ class ConnectionUpdateSecret(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConnectionUpdateSecret:
         self = _new(ConnectionUpdateSecret)
-        self.new_secret, offset = decode_longstr(buf, offset + 4)
+        # new_secret at +8, after its length at +4
+        start = offset + 8
+        offset = start + _S_I.unpack_from(buf, offset + 4)[0]
+        self.new_secret = buf[start:offset]
         start = offset + 1
         offset = start + buf[offset]
         self.reason = buf[start:offset].decode()
@@ -767,6 +799,7 @@ class ChannelOpen(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ChannelOpen:
         self = _new(ChannelOpen)
+        # reserved shortstr at +5, after its length at +4
         offset = offset + 5 + buf[offset + 4]
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -796,7 +829,8 @@ class ChannelOpenOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ChannelOpenOk:
         self = _new(ChannelOpenOk)
-        _, offset = decode_longstr(buf, offset + 4)
+        # reserved longstr at +8, after its length at +4
+        offset = offset + 8 + _S_I.unpack_from(buf, offset + 4)[0]
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
         return self
@@ -839,6 +873,7 @@ class ChannelFlow(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ChannelFlow:
         self = _new(ChannelFlow)
+        # active at +4
         _bits0 = buf[offset + 4]
         self.active = _bits0 & 1 != 0
         if offset + 5 > end:  # the fields ran past the frame
@@ -883,6 +918,7 @@ class ChannelFlowOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ChannelFlowOk:
         self = _new(ChannelFlowOk)
+        # active at +4
         _bits0 = buf[offset + 4]
         self.active = _bits0 & 1 != 0
         if offset + 5 > end:  # the fields ran past the frame
@@ -950,10 +986,13 @@ class ChannelClose(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ChannelClose:
         self = _new(ChannelClose)
+        # reply_code at +4, length of reply_text at +6
         self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
+        # reply_text at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.reply_text = buf[start:offset].decode()
+        # class_id at +0, method_id at +2
         self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
         if offset + 4 > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -1080,21 +1119,25 @@ class ExchangeDeclare(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ExchangeDeclare:
         self = _new(ExchangeDeclare)
+        # reserved short at +4, length of exchange_name at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # exchange_name at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.exchange_name = buf[start:offset].decode()
         start = offset + 1
         offset = start + buf[offset]
         self.type_name = buf[start:offset].decode()
-        _bits0 = buf[offset]
+        # passive/durable/auto_delete/internal/no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
         self.passive = _bits0 & 1 != 0
         self.durable = _bits0 & 2 != 0
         self.auto_delete = _bits0 & 4 != 0
         self.internal = _bits0 & 8 != 0
         self.no_wait = _bits0 & 16 != 0
-        start = offset + 1 + 4
-        offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
         self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -1179,7 +1222,9 @@ class ExchangeDelete(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ExchangeDelete:
         self = _new(ExchangeDelete)
+        # reserved short at +4, length of exchange_name at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # exchange_name at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.exchange_name = buf[start:offset].decode()
@@ -1288,7 +1333,9 @@ class ExchangeBind(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ExchangeBind:
         self = _new(ExchangeBind)
+        # reserved short at +4, length of exchange_destination at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # exchange_destination at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.exchange_destination = buf[start:offset].decode()
@@ -1298,10 +1345,12 @@ class ExchangeBind(Method):
         start = offset + 1
         offset = start + buf[offset]
         self.routing_key = buf[start:offset].decode()
-        _bits0 = buf[offset]
+        # no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
         self.no_wait = _bits0 & 1 != 0
-        start = offset + 1 + 4
-        offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
         self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -1405,7 +1454,9 @@ class ExchangeUnbind(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ExchangeUnbind:
         self = _new(ExchangeUnbind)
+        # reserved short at +4, length of exchange_destination at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # exchange_destination at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.exchange_destination = buf[start:offset].decode()
@@ -1415,10 +1466,12 @@ class ExchangeUnbind(Method):
         start = offset + 1
         offset = start + buf[offset]
         self.routing_key = buf[start:offset].decode()
-        _bits0 = buf[offset]
+        # no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
         self.no_wait = _bits0 & 1 != 0
-        start = offset + 1 + 4
-        offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
         self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -1538,18 +1591,22 @@ class QueueDeclare(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> QueueDeclare:
         self = _new(QueueDeclare)
+        # reserved short at +4, length of queue_name at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.queue_name = buf[start:offset].decode()
-        _bits0 = buf[offset]
+        # passive/durable/exclusive/auto_delete/no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
         self.passive = _bits0 & 1 != 0
         self.durable = _bits0 & 2 != 0
         self.exclusive = _bits0 & 4 != 0
         self.auto_delete = _bits0 & 8 != 0
         self.no_wait = _bits0 & 16 != 0
-        start = offset + 1 + 4
-        offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
         self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -1611,9 +1668,11 @@ class QueueDeclareOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> QueueDeclareOk:
         self = _new(QueueDeclareOk)
+        # queue_name at +5, after its length at +4
         start = offset + 5
         offset = start + buf[offset + 4]
         self.queue_name = buf[start:offset].decode()
+        # message_count at +0, consumer_count at +4
         self.message_count, self.consumer_count = _S_II.unpack_from(buf, offset)
         if offset + 8 > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -1687,7 +1746,9 @@ class QueueBind(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> QueueBind:
         self = _new(QueueBind)
+        # reserved short at +4, length of queue_name at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.queue_name = buf[start:offset].decode()
@@ -1697,10 +1758,12 @@ class QueueBind(Method):
         start = offset + 1
         offset = start + buf[offset]
         self.routing_key = buf[start:offset].decode()
-        _bits0 = buf[offset]
+        # no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
         self.no_wait = _bits0 & 1 != 0
-        start = offset + 1 + 4
-        offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
         self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -1792,7 +1855,9 @@ class QueueUnbind(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> QueueUnbind:
         self = _new(QueueUnbind)
+        # reserved short at +4, length of queue_name at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.queue_name = buf[start:offset].decode()
@@ -1883,7 +1948,9 @@ class QueuePurge(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> QueuePurge:
         self = _new(QueuePurge)
+        # reserved short at +4, length of queue_name at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.queue_name = buf[start:offset].decode()
@@ -1931,6 +1998,7 @@ class QueuePurgeOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> QueuePurgeOk:
         self = _new(QueuePurgeOk)
+        # message_count at +4
         (self.message_count,) = _S_I.unpack_from(buf, offset + 4)
         if offset + 8 > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -1994,7 +2062,9 @@ class QueueDelete(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> QueueDelete:
         self = _new(QueueDelete)
+        # reserved short at +4, length of queue_name at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.queue_name = buf[start:offset].decode()
@@ -2044,6 +2114,7 @@ class QueueDeleteOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> QueueDeleteOk:
         self = _new(QueueDeleteOk)
+        # message_count at +4
         (self.message_count,) = _S_I.unpack_from(buf, offset + 4)
         if offset + 8 > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -2101,6 +2172,7 @@ class BasicQos(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicQos:
         self = _new(BasicQos)
+        # prefetch_size at +4, prefetch_count at +8, connection_global at +10
         self.prefetch_size, self.prefetch_count, _bits2 = _S_IHB.unpack_from(buf, offset + 4)
         self.connection_global = _bits2 & 1 != 0
         if offset + 11 > end:  # the fields ran past the frame
@@ -2221,20 +2293,24 @@ class BasicConsume(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicConsume:
         self = _new(BasicConsume)
+        # reserved short at +4, length of queue_name at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.queue_name = buf[start:offset].decode()
         start = offset + 1
         offset = start + buf[offset]
         self.consumer_tag = buf[start:offset].decode()
-        _bits0 = buf[offset]
+        # no_local/no_ack/exclusive/no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
         self.no_local = _bits0 & 1 != 0
         self.no_ack = _bits0 & 2 != 0
         self.exclusive = _bits0 & 4 != 0
         self.no_wait = _bits0 & 8 != 0
-        start = offset + 1 + 4
-        offset = start + _S_I.unpack_from(buf, offset + 1)[0]
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
         self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -2275,6 +2351,7 @@ class BasicConsumeOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicConsumeOk:
         self = _new(BasicConsumeOk)
+        # consumer_tag at +5, after its length at +4
         start = offset + 5
         offset = start + buf[offset + 4]
         self.consumer_tag = buf[start:offset].decode()
@@ -2326,6 +2403,7 @@ class BasicCancel(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicCancel:
         self = _new(BasicCancel)
+        # consumer_tag at +5, after its length at +4
         start = offset + 5
         offset = start + buf[offset + 4]
         self.consumer_tag = buf[start:offset].decode()
@@ -2370,6 +2448,7 @@ class BasicCancelOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicCancelOk:
         self = _new(BasicCancelOk)
+        # consumer_tag at +5, after its length at +4
         start = offset + 5
         offset = start + buf[offset + 4]
         self.consumer_tag = buf[start:offset].decode()
@@ -2436,7 +2515,9 @@ class BasicPublish(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicPublish:
         self = _new(BasicPublish)
+        # reserved short at +4, length of exchange_name at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # exchange_name at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.exchange_name = buf[start:offset].decode()
@@ -2512,7 +2593,9 @@ class BasicReturn(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicReturn:
         self = _new(BasicReturn)
+        # reply_code at +4, length of reply_text at +6
         self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
+        # reply_text at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.reply_text = buf[start:offset].decode()
@@ -2600,11 +2683,14 @@ class BasicDeliver(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicDeliver:
         self = _new(BasicDeliver)
+        # consumer_tag at +5, after its length at +4
         start = offset + 5
         offset = start + buf[offset + 4]
         self.consumer_tag = buf[start:offset].decode()
+        # delivery_tag at +0, redelivered at +8, length of exchange_name at +9
         self.delivery_tag, _bits1, _length = _S_QBB.unpack_from(buf, offset)
         self.redelivered = _bits1 & 1 != 0
+        # exchange_name at +10, its length read with the struct above
         start = offset + 10
         offset = start + _length
         self.exchange_name = buf[start:offset].decode()
@@ -2662,7 +2748,9 @@ class BasicGet(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicGet:
         self = _new(BasicGet)
+        # reserved short at +4, length of queue_name at +6
         _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
         start = offset + 7
         offset = start + _length
         self.queue_name = buf[start:offset].decode()
@@ -2745,8 +2833,10 @@ class BasicGetOk(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicGetOk:
         self = _new(BasicGetOk)
+        # delivery_tag at +4, redelivered at +12, length of exchange_name at +13
         self.delivery_tag, _bits1, _length = _S_QBB.unpack_from(buf, offset + 4)
         self.redelivered = _bits1 & 1 != 0
+        # exchange_name at +14, its length read with the struct above
         start = offset + 14
         offset = start + _length
         self.exchange_name = buf[start:offset].decode()
@@ -2782,6 +2872,7 @@ class BasicGetEmpty(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicGetEmpty:
         self = _new(BasicGetEmpty)
+        # reserved shortstr at +5, after its length at +4
         offset = offset + 5 + buf[offset + 4]
         if offset > end:  # the fields ran past the frame
             raise _truncated(self.NAME)
@@ -2832,6 +2923,7 @@ class BasicAck(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicAck:
         self = _new(BasicAck)
+        # delivery_tag at +4, multiple at +12
         self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
         self.multiple = _bits1 & 1 != 0
         if offset + 13 > end:  # the fields ran past the frame
@@ -2883,6 +2975,7 @@ class BasicReject(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicReject:
         self = _new(BasicReject)
+        # delivery_tag at +4, requeue at +12
         self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
         self.requeue = _bits1 & 1 != 0
         if offset + 13 > end:  # the fields ran past the frame
@@ -2927,6 +3020,7 @@ class BasicRecoverAsync(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicRecoverAsync:
         self = _new(BasicRecoverAsync)
+        # requeue at +4
         _bits0 = buf[offset + 4]
         self.requeue = _bits0 & 1 != 0
         if offset + 5 > end:  # the fields ran past the frame
@@ -2971,6 +3065,7 @@ class BasicRecover(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicRecover:
         self = _new(BasicRecover)
+        # requeue at +4
         _bits0 = buf[offset + 4]
         self.requeue = _bits0 & 1 != 0
         if offset + 5 > end:  # the fields ran past the frame
@@ -3055,6 +3150,7 @@ class BasicNack(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> BasicNack:
         self = _new(BasicNack)
+        # delivery_tag at +4, multiple/requeue at +12
         self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
         self.multiple = _bits1 & 1 != 0
         self.requeue = _bits1 & 2 != 0
@@ -3256,6 +3352,7 @@ class ConfirmSelect(Method):
     @staticmethod
     def _read(buf: bytes, offset: int, end: int) -> ConfirmSelect:
         self = _new(ConfirmSelect)
+        # no_wait at +4
         _bits0 = buf[offset + 4]
         self.no_wait = _bits0 & 1 != 0
         if offset + 5 > end:  # the fields ran past the frame
