@@ -49,7 +49,6 @@ CAPABILITIES = {
     "per_consumer_qos": True,
 }
 _HANDSHAKE_FRAME_MAX = 131072  # before tuning, accept frames up to RabbitMQ's default size
-_METHOD_INDEX = struct.Struct(">I")
 _WRITE_BUFFER_HIGH = 4 << 20
 _FLUSH_SIZE = 65536  # merged acks that are written without waiting for the end of the loop turn
 # Deliveries buffered for consumers, in bytes: reading from the socket pauses above the high
@@ -138,17 +137,11 @@ class AmqpProtocol(asyncio.Protocol):
         if self.server_properties is None and data[:4] == b"AMQP":
             self._refused_protocol(data)
             return
-        decoders = m.DECODERS
+        decode_method = m.decode_method
         try:
             for frame_type, channel_id, buf, start, end in self._parser.feed(data):
                 if frame_type == FRAME_METHOD:
-                    (index,) = _METHOD_INDEX.unpack_from(buf, start)
-                    decode = decoders.get(index)
-                    if decode is None:
-                        raise exceptions.CommandInvalid(
-                            f"unknown method {index >> 16}.{index & 0xFFFF}"
-                        )
-                    method = decode(buf, start, end)
+                    method = decode_method(buf, start, end)
                     if channel_id == 0:
                         self._on_connection_method(method)
                     else:

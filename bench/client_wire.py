@@ -95,10 +95,10 @@ class Wire(asyncio.Protocol):
                     if index == _DELIVER:  # consumer tag (shortstr), then the delivery tag
                         (self.delivery_tag,) = _LONGLONG.unpack_from(payload, 5 + payload[4])
                     elif index == _ACK or index == _NACK:
-                        method = m.METHODS[index].decode(payload)
+                        method = m.decode_method(payload)
                         self.on_confirm(method.delivery_tag, method.multiple, index == _ACK)
                     else:
-                        self.on_method(m.METHODS[index].decode(payload))
+                        self.on_method(m.decode_method(payload))
                 elif frame_type == 2:
                     (self.remaining,) = _LONGLONG.unpack_from(payload, 4)
                     self.header = payload

@@ -39,7 +39,7 @@ from pamqp import commands as pamqp_commands  # noqa: E402
 from pamqp import frame as pamqp_frame  # noqa: E402
 from pamqp import header as pamqp_header  # noqa: E402
 
-from aioamqp._generated.methods import DECODERS, METHODS, BasicDeliver, BasicPublish  # noqa: E402
+from aioamqp._generated.methods import BasicDeliver, BasicPublish, decode_method  # noqa: E402
 from aioamqp._generated.properties import (  # noqa: E402
     BasicProperties,
     decode_basic_header,
@@ -58,8 +58,6 @@ CONTENT_TYPE = "application/json"
 DELIVERY_MODE = 2
 HEADERS = {"x-trace": "abc123", "x-retry": 3}
 BODY = bytes(range(64))
-
-_METHOD_INDEX = struct.Struct(">I")  # as aioamqp.protocol reads a method frame's index
 
 
 # The operations. Each builds what a caller would build per message (arguments, properties).
@@ -86,14 +84,12 @@ def pamqp_encode_publish() -> bytes:
 
 def make_aioamqp_decode_deliver(data: bytes) -> Callable[[], tuple[Any, Any, bytes]]:
     parser = FrameParser(FRAME_MAX)  # one per connection, as in aioamqp.protocol
-    decoders = DECODERS  # as the client's frame reader does
-    unpack_index = _METHOD_INDEX.unpack_from
 
     def decode_deliver() -> tuple[Any, Any, bytes]:
         (_, _, buf, start, end), (_, _, hbuf, hstart, hend), (_, _, bbuf, bstart, bend) = (
             parser.feed(data)
         )
-        method = decoders[unpack_index(buf, start)[0]](buf, start, end)
+        method = decode_method(buf, start, end)  # as the client's frame reader does
         body_size, properties = decode_basic_header(hbuf, hstart, hend)
         return method, properties, bbuf[bstart:bend]
 
@@ -188,7 +184,7 @@ def _aioamqp_message(data: bytes) -> tuple[str, dict[str, Any], dict[str, Any], 
     frames = FrameParser(FRAME_MAX).feed(data)
     _check([(t, c) for t, c, *_ in frames] == [(1, CHANNEL), (2, CHANNEL), (3, CHANNEL)], frames)
     method_payload, header_payload, body = (buf[start:end] for _, _, buf, start, end in frames)
-    method = METHODS[_METHOD_INDEX.unpack_from(method_payload)[0]].decode(method_payload)
+    method = decode_method(method_payload)
     class_id, weight = struct.unpack_from(">HH", header_payload)
     body_size, properties = decode_basic_header(header_payload)
     _check(class_id == 60 and weight == 0 and body_size == len(body), header_payload)

@@ -1,9 +1,13 @@
-"""A small model of the spec XML: domains resolved to wire types, consecutive bits grouped."""
+"""A small model of the spec XML: domains resolved to wire types, and the byte layout of every
+method's arguments and every content property, which the templates turn into code."""
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import ClassVar, Iterable
 
 from lxml import etree
 
@@ -12,6 +16,20 @@ from . import naming
 # Wire types of fixed width, as struct format codes.
 FIXED = {"octet": "B", "short": "H", "long": "I", "longlong": "Q", "timestamp": "Q"}
 VARIABLE = {"shortstr", "longstr", "table"}
+# Struct codes of the other values a run holds: an octet of up to 8 flags, a class or method id.
+CODES = {**FIXED, "bit": "B", "id": "H"}
+# The length prefix of each variable-width type, as a struct code.
+PREFIX = {"shortstr": "B", "longstr": "I", "table": "I"}
+# A reserved variable-width field as an encoder writes it: empty.
+EMPTY = {wire: bytes(struct.calcsize(">" + code)) for wire, code in PREFIX.items()}
+# What the generated code calls in aioamqp.wire, per wire type of a field that is not reserved.
+DECODE_HELPERS = {"table": "read_table_entries", "timestamp": "decode_timestamp"}
+ENCODE_HELPERS = {
+    "shortstr": "encode_shortstr",
+    "longstr": "encode_longstr",
+    "table": "encode_table",
+    "timestamp": "encode_timestamp",
+}
 ZERO = {
     "bit": False,
     "octet": 0,
@@ -75,16 +93,226 @@ class Field:
 
 
 @dataclass
-class Segment:
-    """Either one variable-width field, or a run of fixed-width fields packed by one struct."""
+class Item:
+    """A fixed-width value in a run: one field, the flags sharing an octet (wire "bit"), a class
+    or method id ("id"), or the length prefix of the variable-width field after the run
+    ("length")."""
 
-    fields: list[Field]
-    fmt: str = ""  # struct format for a fixed run; bits take one "B" per group of up to 8
-    groups: list[list[Field]] = field(default_factory=list)  # one entry per struct item
+    wire: str
+    fields: list[Field]  # the flags, in bit order; the field whose length it is; none for ids
+    number: int = 0  # its place in the run
+    value: int | None = None  # an id's value
+    at: int = 0  # bytes from `offset`
 
     @property
-    def variable(self) -> bool:
-        return not self.fmt
+    def field(self) -> Field:
+        return self.fields[0]
+
+    @property
+    def code(self) -> str:
+        return PREFIX[self.field.wire] if self.wire == "length" else CODES[self.wire]
+
+    @property
+    def reserved(self) -> bool:
+        return self.wire != "length" and bool(self.fields) and all(f.reserved for f in self.fields)
+
+    @property
+    def const(self) -> int | None:
+        """The value when it is known at generation time: an id, or zero for reserved fields."""
+        return 0 if self.reserved else self.value
+
+    @property
+    def flags(self) -> list[tuple[Field, int]]:
+        """Flags that are not reserved, with their masks."""
+        return [(f, 1 << i) for i, f in enumerate(self.fields) if not f.reserved]
+
+
+@dataclass
+class Run:
+    """Consecutive fixed-width values, read or written by one struct, `at` bytes from `offset`."""
+
+    kind: ClassVar[str] = "run"
+    items: list[Item]
+    at: int = 0
+
+    @property
+    def fmt(self) -> str:
+        return ">" + "".join(item.code for item in self.items)
+
+    @property
+    def size(self) -> int:
+        return struct.calcsize(self.fmt)
+
+    @property
+    def skipped(self) -> bool:
+        """Only reserved fields: a decoder reads nothing (the final length check covers them)."""
+        return all(item.reserved for item in self.items)
+
+    @property
+    def const(self) -> bool:
+        return all(item.const is not None for item in self.items)
+
+    @property
+    def lone_flags(self) -> bool:
+        """One octet of flags: an encoder takes it from a table of the 256 octets, unchecked."""
+        return len(self.items) == 1 and self.items[0].wire == "bit"
+
+    @property
+    def uses_struct(self) -> bool:
+        """Whether a decoder reads it with a struct (an octet alone is indexed instead)."""
+        return not self.skipped and self.fmt != ">B"
+
+
+@dataclass
+class Var:
+    """A variable-width field whose length prefix is `at` bytes from `offset`; reading it moves
+    `offset` past it."""
+
+    kind: ClassVar[str] = "var"
+    field: Field
+    at: int = 0
+    length_read: bool = False  # the run before read its length prefix, into `_length`
+
+    @property
+    def wire(self) -> str:
+        return self.field.wire
+
+    @property
+    def reserved(self) -> bool:
+        return self.field.reserved
+
+    @property
+    def prefix(self) -> str:
+        """The struct code of its length prefix."""
+        return PREFIX[self.wire]
+
+    @property
+    def start(self) -> int:
+        """Where its bytes start, after the length prefix."""
+        return self.at + struct.calcsize(">" + self.prefix)
+
+    @property
+    def uses_struct(self) -> bool:
+        """Whether a decoder reads its length with a struct (not early, not an octet)."""
+        return not self.length_read and self.prefix != "B"
+
+
+@dataclass
+class Literal:
+    """Bytes an encoder writes as they are: ids, reserved fields, runs of constants."""
+
+    kind: ClassVar[str] = "literal"
+    data: bytes
+
+
+@dataclass
+class Layout:
+    """Where fields lie in the bytes, as a decoder reads them: runs and variable-width fields
+    in wire order, at offsets known at generation time, then `end`, the distance from `offset`
+    to the end of the last field."""
+
+    steps: list[Run | Var]
+    end: int
+
+
+def runs(fields: list[Field]) -> list[Run | Var]:
+    """Fields in wire order, consecutive fixed-width ones in runs, up to 8 bits to an octet."""
+    steps: list[Run | Var] = []
+    for f in fields:
+        if f.wire in VARIABLE:
+            steps.append(Var(f))
+            continue
+        if not steps or not isinstance(steps[-1], Run):
+            steps.append(Run([]))
+        items = steps[-1].items
+        if f.wire == "bit" and items and items[-1].wire == "bit" and len(items[-1].fields) < 8:
+            items[-1].fields.append(f)
+        else:
+            items.append(Item(f.wire, [f], number=len(items)))
+    return steps
+
+
+def layout(fields: list[Field], skip: int = 0) -> Layout:
+    """The decoder's layout of fields starting `skip` bytes after `offset`.
+
+    Each position counts from `offset`, which only variable-width fields move. The length
+    prefix of a string or table joins the struct of the run before it, when there is one.
+    """
+    steps = runs(fields)
+    ahead = skip
+    for index, step in enumerate(steps):
+        if isinstance(step, Var):
+            step.at = ahead - (step.start - step.at if step.length_read else 0)
+            ahead = 0
+            continue
+        following = steps[index + 1] if index + 1 < len(steps) else None
+        if isinstance(following, Var):
+            step.items.append(Item("length", [following.field], number=len(step.items)))
+            following.length_read = True
+        step.at = ahead
+        for item in step.items:
+            item.at = ahead
+            ahead += struct.calcsize(">" + item.code)
+    return Layout(steps, ahead)
+
+
+def encoding(method: Method) -> list[Literal | Run | Var]:
+    """What an encoder joins into a method's payload: the ids go into the first run (or before
+    the first field), constant runs and reserved strings become bytes, adjacent bytes merge."""
+    ids = [Item("id", [], value=method.class_id), Item("id", [], value=method.method_id)]
+    steps = runs(method.fields)
+    if steps and isinstance(steps[0], Run):
+        steps[0].items[:0] = ids
+    else:
+        steps.insert(0, Run(ids))
+    parts: list[Literal | Run | Var] = []
+    for step in steps:
+        part: Literal | Run | Var = step
+        if isinstance(step, Var) and step.field.reserved:
+            part = Literal(EMPTY[step.wire])
+        elif isinstance(step, Run) and step.const:
+            part = Literal(struct.pack(step.fmt, *(item.const for item in step.items)))
+        if isinstance(part, Literal) and parts and isinstance(parts[-1], Literal):
+            parts[-1] = Literal(parts[-1].data + part.data)
+        else:
+            parts.append(part)
+    return parts
+
+
+def structs(layouts: Iterable[Layout], encodings: Iterable[list[Literal | Run | Var]]) -> list[str]:
+    """Formats of the precompiled structs the code uses (one per run, shared by format)."""
+    formats = set()
+    for lay in layouts:
+        for step in lay.steps:
+            if step.uses_struct:
+                formats.add(step.fmt if isinstance(step, Run) else ">" + step.prefix)
+    for parts in encodings:
+        formats.update(p.fmt for p in parts if isinstance(p, Run) and not p.lone_flags)
+    return sorted(formats)
+
+
+def wire_names(
+    layouts: Iterable[Layout], encodings: Iterable[list[Literal | Run | Var]]
+) -> list[str]:
+    """The names the code imports from aioamqp.wire."""
+    names = set()
+    for lay in layouts:
+        for step in lay.steps:
+            if isinstance(step, Var) and not step.reserved:
+                names.add(DECODE_HELPERS.get(step.wire))
+            elif isinstance(step, Run):
+                names.update(
+                    DECODE_HELPERS.get(item.wire) for item in step.items if not item.reserved
+                )
+    for parts in encodings:
+        for p in parts:
+            if isinstance(p, Var):
+                names.add(ENCODE_HELPERS[p.wire])
+            elif isinstance(p, Run):
+                names.update(ENCODE_HELPERS.get(i.wire) for i in p.items if i.const is None)
+                if p.lone_flags:
+                    names.add("OCTETS")
+    return sorted(name for name in names if name)
 
 
 @dataclass
@@ -124,9 +352,13 @@ class Method:
     def has_no_wait(self) -> bool:
         return any(f.name == "no_wait" for f in self.arguments)
 
-    @property
-    def segments(self) -> list[Segment]:
-        return segments(self.fields)
+    @cached_property
+    def layout(self) -> Layout:
+        return layout(self.fields, skip=4)  # after the class and method ids
+
+    @cached_property
+    def encoding(self) -> list[Literal | Run | Var]:
+        return encoding(self)
 
 
 @dataclass
@@ -135,6 +367,29 @@ class AmqpClass:
     index: int
     methods: list[Method]
     properties: list[Field]
+
+    @cached_property
+    def codec(self) -> list[Property]:
+        if len(self.properties) > 15:
+            raise ValueError("more than 15 content properties need flag continuation words")
+        for f in self.properties:
+            if f.wire == "bit":  # each property has a flag of its own; bits would share octets
+                raise ValueError(f"content property {f.spec_name} has unsupported type bit")
+        return [
+            Property(f, 1 << (15 - i), layout([f]), runs([f])[0])
+            for i, f in enumerate(self.properties)
+        ]
+
+
+@dataclass
+class Property:
+    """A content property: its bit in the flag word (the first property's highest), its layout
+    (a decoder reads the present ones one after the other) and what an encoder writes."""
+
+    field: Field
+    flag: int
+    layout: Layout
+    encoding: Run | Var
 
 
 @dataclass
@@ -153,27 +408,16 @@ class Spec:
     def methods(self) -> list[Method]:
         return [m for c in self.classes for m in c.methods]
 
+    def method_imports(self) -> tuple[list[str], list[str]]:
+        """The methods module's structs and aioamqp.wire names."""
+        args = ([m.layout for m in self.methods], [m.encoding for m in self.methods])
+        return structs(*args), wire_names(*args)
 
-def segments(fields: list[Field]) -> list[Segment]:
-    """Group fields: consecutive fixed-width fields share one struct, bits pack 8 to an octet."""
-    result: list[Segment] = []
-    run: Segment | None = None
-    for f in fields:
-        if f.wire in VARIABLE:
-            run = None
-            result.append(Segment([f]))
-            continue
-        if run is None:
-            run = Segment([], fmt=">")
-            result.append(run)
-        run.fields.append(f)
-        last = run.groups[-1] if run.groups else None
-        if f.wire == "bit" and last and last[0].wire == "bit" and len(last) < 8:
-            last.append(f)
-        else:
-            run.groups.append([f])
-            run.fmt += "B" if f.wire == "bit" else FIXED[f.wire]
-    return result
+    def property_imports(self) -> tuple[list[str], list[str]]:
+        """The properties module's structs and aioamqp.wire names."""
+        props = [p for c in self.classes for p in c.codec]
+        args = ([p.layout for p in props], [[p.encoding] for p in props])
+        return structs(*args), wire_names(*args)
 
 
 def load(path: str | Path) -> Spec:

@@ -1,10 +1,10 @@
 """Standalone decoder fuzzer, outside CI: `make fuzz`, or `python tests/fuzz_run.py --help`.
 
 Pushes generated inputs through everything that reads the broker's bytes: the frame parser
-(FrameParser.feed, with the stream split at random points), every method decoder
-(METHODS[index].decode, a valid class/method prefix then random or mutated arguments),
-decode_basic_properties, and the wire primitives decode_table / decode_shortstr /
-decode_longstr.
+(FrameParser.feed, with the stream split at random points), every method decoder through
+decode_method (mostly a valid class/method prefix then random or mutated arguments, sometimes
+ids of no method or fewer than 4 bytes), decode_basic_properties, and the wire primitives
+decode_table / decode_shortstr / decode_longstr.
 
 Inputs are pure random bytes, valid encodings of random valid values (made with the generated
 encoders), and mutations of those (bit flips, byte overwrites, inserts, deletes, truncation,
@@ -49,7 +49,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # codegen is a development tool, not an installed package
     sys.path.insert(0, str(REPO))
 
-from aioamqp._generated.methods import METHODS  # noqa: E402
+from aioamqp._generated.methods import METHODS, decode_method  # noqa: E402
 from aioamqp._generated.properties import (  # noqa: E402
     decode_basic_header,
     decode_basic_properties,
@@ -296,6 +296,8 @@ def gen_method(rng: random.Random):
     kind = pick_kind(rng)
     head = struct.pack(">I", index)
     if kind == "random":
+        if rng.random() < 0.1:  # ids of no method (CommandInvalid), or fewer than 4 bytes
+            head = rng.randbytes(rng.choice((0, 1, 3, 4, 4, 4)))
         payload = head + random_payload(rng)
     else:
         valid = r_method_payload(rng, index)
@@ -308,13 +310,15 @@ def gen_method(rng: random.Random):
     buf = as_buffer(rng, data)
 
     def call():
-        decoded = cls.decode(buf, *args)
-        if kind == "valid" and decoded.encode() != payload:
+        decoded = decode_method(buf, *args)
+        if kind == "valid" and (type(decoded) is not cls or decoded.encode() != payload):
             raise Mismatch(f"{cls.NAME}: decode(encode(x)) re-encodes differently: {decoded!r}")
 
     def describe():
         where = f" at {args}" if args else ""
-        return f"{cls.NAME} ({index}) decode of {type(buf).__name__}{where}: {hexdump(data)}"
+        return (
+            f"decode_method ({cls.NAME}, {index}) of {type(buf).__name__}{where}: {hexdump(data)}"
+        )
 
     return f"method/{kind}", call, describe
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import datetime
 import struct
-from typing import Any, Callable, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, Self
 
-from aioamqp.exceptions import AmqpDecodeError, IntegerOutOfRange
+from aioamqp.exceptions import AmqpDecodeError, CommandInvalid, IntegerOutOfRange
 from aioamqp.wire import (
     OCTETS,
-    decode_longstr,
     encode_longstr,
     encode_shortstr,
     encode_table,
@@ -18,8 +17,11 @@ from aioamqp.wire import (
 )
 
 Buffer = bytes | bytearray | memoryview
+_new = object.__new__
+_INDEX = struct.Struct(">I")  # class id and method id, as one key
 
-_S_BB = struct.Struct(">BB")
+_S_BBI = struct.Struct(">BBI")
+_S_BI = struct.Struct(">BI")
 _S_HB = struct.Struct(">HB")
 _S_HH = struct.Struct(">HH")
 _S_HHB = struct.Struct(">HHB")
@@ -54,8 +56,24 @@ class Method:
         raise NotImplementedError
 
     @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> Method:
-        """Read a method frame payload (class id, method id, arguments) from buf[offset:end]."""
+    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> Self:
+        """Read a payload of this method (class id, method id, arguments) from buf[offset:end]
+        through decode_method; a payload of another method raises AmqpDecodeError."""
+        method = decode_method(buf, offset, end)
+        if not isinstance(method, cls):
+            raise AmqpDecodeError(f"{cls.NAME} expected, the payload is {method.NAME}")
+        return method
+
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> Method:
+        """The method whose payload is buf[offset:end], its ids already read. Malformed
+        arguments surface as struct.error, IndexError, ValueError...: decode_method turns them
+        into AmqpDecodeError.
+
+        Readers read at distances from `offset` worked out at generation time, moving `offset`
+        only past strings and tables; comments name the fields wherever a distance is folded in
+        ("+N": N bytes after `offset` as it stands on that line).
+        """
         raise NotImplementedError
 
     def __eq__(self, other: object) -> bool:
@@ -141,24 +159,23 @@ class ConnectionStart(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"connection.start: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionStart:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.version_major, self.version_minor = _S_BB.unpack_from(buf, offset + 4)
-            start = offset + 6 + 4
-            offset = start + _S_I.unpack_from(buf, offset + 6)[0]
-            self.server_properties = read_table_entries(buf, start, offset)
-            self.mechanisms, offset = decode_longstr(buf, offset)
-            self.locales, offset = decode_longstr(buf, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionStart:
+        self = _new(ConnectionStart)
+        # version_major at +4, version_minor at +5, length of server_properties at +6
+        self.version_major, self.version_minor, _length = _S_BBI.unpack_from(buf, offset + 4)
+        # server_properties at +10, its length read with the struct above
+        start = offset + 10
+        offset = start + _length
+        self.server_properties = read_table_entries(buf, start, offset)
+        start = offset + 4
+        offset = start + _S_I.unpack_from(buf, offset)[0]
+        self.mechanisms = buf[start:offset]
+        start = offset + 4
+        offset = start + _S_I.unpack_from(buf, offset)[0]
+        self.locales = buf[start:offset]
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -218,28 +235,24 @@ class ConnectionStartOk(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionStartOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            start = offset + 4 + 4
-            offset = start + _S_I.unpack_from(buf, offset + 4)[0]
-            self.client_properties = read_table_entries(buf, start, offset)
-            start = offset + 1
-            offset = start + buf[offset]
-            self.mechanism = buf[start:offset].decode()
-            self.response, offset = decode_longstr(buf, offset)
-            start = offset + 1
-            offset = start + buf[offset]
-            self.locale = buf[start:offset].decode()
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionStartOk:
+        self = _new(ConnectionStartOk)
+        # client_properties at +8, after its length at +4
+        start = offset + 8
+        offset = start + _S_I.unpack_from(buf, offset + 4)[0]
+        self.client_properties = read_table_entries(buf, start, offset)
+        start = offset + 1
+        offset = start + buf[offset]
+        self.mechanism = buf[start:offset].decode()
+        start = offset + 4
+        offset = start + _S_I.unpack_from(buf, offset)[0]
+        self.response = buf[start:offset]
+        start = offset + 1
+        offset = start + buf[offset]
+        self.locale = buf[start:offset].decode()
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -274,19 +287,15 @@ class ConnectionSecure(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x0a\x00\x14" + encode_longstr(challenge)
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionSecure:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.challenge, offset = decode_longstr(buf, offset + 4)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionSecure:
+        self = _new(ConnectionSecure)
+        # challenge at +8, after its length at +4
+        start = offset + 8
+        offset = start + _S_I.unpack_from(buf, offset + 4)[0]
+        self.challenge = buf[start:offset]
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -321,19 +330,15 @@ class ConnectionSecureOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x0a\x00\x15" + encode_longstr(response)
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionSecureOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.response, offset = decode_longstr(buf, offset + 4)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionSecureOk:
+        self = _new(ConnectionSecureOk)
+        # response at +8, after its length at +4
+        start = offset + 8
+        offset = start + _S_I.unpack_from(buf, offset + 4)[0]
+        self.response = buf[start:offset]
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -383,19 +388,13 @@ class ConnectionTune(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"connection.tune: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionTune:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset + 4)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionTune:
+        self = _new(ConnectionTune)
+        # channel_max at +4, frame_max at +6, heartbeat at +10
+        self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset + 4)
         if offset + 12 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -445,19 +444,13 @@ class ConnectionTuneOk(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"connection.tune-ok: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionTuneOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset + 4)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionTuneOk:
+        self = _new(ConnectionTuneOk)
+        # channel_max at +4, frame_max at +6, heartbeat at +10
+        self.channel_max, self.frame_max, self.heartbeat = _S_HIH.unpack_from(buf, offset + 4)
         if offset + 12 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -492,23 +485,17 @@ class ConnectionOpen(Method):
         """The payload for these arguments, without building a method object."""
         return b"".join((b"\x00\x0a\x00\x28", encode_shortstr(virtual_host), b"\x00\x00"))
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionOpen:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            start = offset + 5
-            offset = start + buf[offset + 4]
-            self.virtual_host = buf[start:offset].decode()
-            offset = offset + 1 + buf[offset]
-            _bits0 = buf[offset]
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionOpen:
+        self = _new(ConnectionOpen)
+        # virtual_host at +5, after its length at +4
+        start = offset + 5
+        offset = start + buf[offset + 4]
+        self.virtual_host = buf[start:offset].decode()
+        offset = offset + 1 + buf[offset]
+        # reserved bit at +0: not read
         if offset + 1 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -532,19 +519,13 @@ class ConnectionOpenOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x0a\x00\x29\x00"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionOpenOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            offset = offset + 5 + buf[offset + 4]
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionOpenOk:
+        self = _new(ConnectionOpenOk)
+        # reserved shortstr at +5, after its length at +4
+        offset = offset + 5 + buf[offset + 4]
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -605,23 +586,19 @@ class ConnectionClose(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"connection.close: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionClose:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.reply_text = buf[start:offset].decode()
-            self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionClose:
+        self = _new(ConnectionClose)
+        # reply_code at +4, length of reply_text at +6
+        self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
+        # reply_text at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.reply_text = buf[start:offset].decode()
+        # class_id at +0, method_id at +2
+        self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
         if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -645,13 +622,9 @@ class ConnectionCloseOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x0a\x00\x33"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionCloseOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionCloseOk:
+        self = _new(ConnectionCloseOk)
         return self
 
 
@@ -686,21 +659,15 @@ class ConnectionBlocked(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x0a\x00\x3c" + encode_shortstr(reason)
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionBlocked:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            start = offset + 5
-            offset = start + buf[offset + 4]
-            self.reason = buf[start:offset].decode()
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionBlocked:
+        self = _new(ConnectionBlocked)
+        # reason at +5, after its length at +4
+        start = offset + 5
+        offset = start + buf[offset + 4]
+        self.reason = buf[start:offset].decode()
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -724,13 +691,9 @@ class ConnectionUnblocked(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x0a\x00\x3d"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionUnblocked:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionUnblocked:
+        self = _new(ConnectionUnblocked)
         return self
 
 
@@ -772,22 +735,18 @@ class ConnectionUpdateSecret(Method):
         """The payload for these arguments, without building a method object."""
         return b"".join((b"\x00\x0a\x00\x46", encode_longstr(new_secret), encode_shortstr(reason)))
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConnectionUpdateSecret:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.new_secret, offset = decode_longstr(buf, offset + 4)
-            start = offset + 1
-            offset = start + buf[offset]
-            self.reason = buf[start:offset].decode()
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionUpdateSecret:
+        self = _new(ConnectionUpdateSecret)
+        # new_secret at +8, after its length at +4
+        start = offset + 8
+        offset = start + _S_I.unpack_from(buf, offset + 4)[0]
+        self.new_secret = buf[start:offset]
+        start = offset + 1
+        offset = start + buf[offset]
+        self.reason = buf[start:offset].decode()
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -811,15 +770,9 @@ class ConnectionUpdateSecretOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x0a\x00\x47"
 
-    @classmethod
-    def decode(
-        cls, buf: Buffer, offset: int = 0, end: int | None = None
-    ) -> ConnectionUpdateSecretOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConnectionUpdateSecretOk:
+        self = _new(ConnectionUpdateSecretOk)
         return self
 
 
@@ -843,19 +796,13 @@ class ChannelOpen(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x14\x00\x0a\x00"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelOpen:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            offset = offset + 5 + buf[offset + 4]
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ChannelOpen:
+        self = _new(ChannelOpen)
+        # reserved shortstr at +5, after its length at +4
+        offset = offset + 5 + buf[offset + 4]
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -879,19 +826,13 @@ class ChannelOpenOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x14\x00\x0b\x00\x00\x00\x00"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelOpenOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, offset = decode_longstr(buf, offset + 4)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ChannelOpenOk:
+        self = _new(ChannelOpenOk)
+        # reserved longstr at +8, after its length at +4
+        offset = offset + 8 + _S_I.unpack_from(buf, offset + 4)[0]
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -929,20 +870,14 @@ class ChannelFlow(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"channel.flow: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelFlow:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _bits0 = buf[offset + 4]
-            self.active = _bits0 & 1 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ChannelFlow:
+        self = _new(ChannelFlow)
+        # active at +4
+        _bits0 = buf[offset + 4]
+        self.active = _bits0 & 1 != 0
         if offset + 5 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -980,20 +915,14 @@ class ChannelFlowOk(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"channel.flow-ok: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelFlowOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _bits0 = buf[offset + 4]
-            self.active = _bits0 & 1 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ChannelFlowOk:
+        self = _new(ChannelFlowOk)
+        # active at +4
+        _bits0 = buf[offset + 4]
+        self.active = _bits0 & 1 != 0
         if offset + 5 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -1054,23 +983,19 @@ class ChannelClose(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"channel.close: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelClose:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.reply_text = buf[start:offset].decode()
-            self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ChannelClose:
+        self = _new(ChannelClose)
+        # reply_code at +4, length of reply_text at +6
+        self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
+        # reply_text at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.reply_text = buf[start:offset].decode()
+        # class_id at +0, method_id at +2
+        self.class_id, self.method_id = _S_HH.unpack_from(buf, offset)
         if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -1094,13 +1019,9 @@ class ChannelCloseOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x14\x00\x29"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ChannelCloseOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ChannelCloseOk:
+        self = _new(ChannelCloseOk)
         return self
 
 
@@ -1195,34 +1116,31 @@ class ExchangeDeclare(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeDeclare:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.exchange_name = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.type_name = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.passive = _bits0 & 1 != 0
-            self.durable = _bits0 & 2 != 0
-            self.auto_delete = _bits0 & 4 != 0
-            self.internal = _bits0 & 8 != 0
-            self.no_wait = _bits0 & 16 != 0
-            start = offset + 1 + 4
-            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
-            self.arguments = read_table_entries(buf, start, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ExchangeDeclare:
+        self = _new(ExchangeDeclare)
+        # reserved short at +4, length of exchange_name at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # exchange_name at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.exchange_name = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.type_name = buf[start:offset].decode()
+        # passive/durable/auto_delete/internal/no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
+        self.passive = _bits0 & 1 != 0
+        self.durable = _bits0 & 2 != 0
+        self.auto_delete = _bits0 & 4 != 0
+        self.internal = _bits0 & 8 != 0
+        self.no_wait = _bits0 & 16 != 0
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
+        self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -1246,13 +1164,9 @@ class ExchangeDeclareOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x28\x00\x0b"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeDeclareOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ExchangeDeclareOk:
+        self = _new(ExchangeDeclareOk)
         return self
 
 
@@ -1305,25 +1219,20 @@ class ExchangeDelete(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeDelete:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.exchange_name = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.if_unused = _bits0 & 1 != 0
-            self.no_wait = _bits0 & 2 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ExchangeDelete:
+        self = _new(ExchangeDelete)
+        # reserved short at +4, length of exchange_name at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # exchange_name at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.exchange_name = buf[start:offset].decode()
+        _bits0 = buf[offset]
+        self.if_unused = _bits0 & 1 != 0
+        self.no_wait = _bits0 & 2 != 0
         if offset + 1 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -1347,13 +1256,9 @@ class ExchangeDeleteOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x28\x00\x15"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeDeleteOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ExchangeDeleteOk:
+        self = _new(ExchangeDeleteOk)
         return self
 
 
@@ -1425,33 +1330,30 @@ class ExchangeBind(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeBind:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.exchange_destination = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.exchange_source = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.routing_key = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.no_wait = _bits0 & 1 != 0
-            start = offset + 1 + 4
-            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
-            self.arguments = read_table_entries(buf, start, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ExchangeBind:
+        self = _new(ExchangeBind)
+        # reserved short at +4, length of exchange_destination at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # exchange_destination at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.exchange_destination = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.exchange_source = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.routing_key = buf[start:offset].decode()
+        # no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
+        self.no_wait = _bits0 & 1 != 0
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
+        self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -1475,13 +1377,9 @@ class ExchangeBindOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x28\x00\x1f"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeBindOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ExchangeBindOk:
+        self = _new(ExchangeBindOk)
         return self
 
 
@@ -1553,33 +1451,30 @@ class ExchangeUnbind(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeUnbind:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.exchange_destination = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.exchange_source = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.routing_key = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.no_wait = _bits0 & 1 != 0
-            start = offset + 1 + 4
-            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
-            self.arguments = read_table_entries(buf, start, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ExchangeUnbind:
+        self = _new(ExchangeUnbind)
+        # reserved short at +4, length of exchange_destination at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # exchange_destination at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.exchange_destination = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.exchange_source = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.routing_key = buf[start:offset].decode()
+        # no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
+        self.no_wait = _bits0 & 1 != 0
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
+        self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -1603,13 +1498,9 @@ class ExchangeUnbindOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x28\x00\x33"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ExchangeUnbindOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ExchangeUnbindOk:
+        self = _new(ExchangeUnbindOk)
         return self
 
 
@@ -1697,31 +1588,28 @@ class QueueDeclare(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueDeclare:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.queue_name = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.passive = _bits0 & 1 != 0
-            self.durable = _bits0 & 2 != 0
-            self.exclusive = _bits0 & 4 != 0
-            self.auto_delete = _bits0 & 8 != 0
-            self.no_wait = _bits0 & 16 != 0
-            start = offset + 1 + 4
-            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
-            self.arguments = read_table_entries(buf, start, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> QueueDeclare:
+        self = _new(QueueDeclare)
+        # reserved short at +4, length of queue_name at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.queue_name = buf[start:offset].decode()
+        # passive/durable/exclusive/auto_delete/no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
+        self.passive = _bits0 & 1 != 0
+        self.durable = _bits0 & 2 != 0
+        self.exclusive = _bits0 & 4 != 0
+        self.auto_delete = _bits0 & 8 != 0
+        self.no_wait = _bits0 & 16 != 0
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
+        self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -1777,22 +1665,17 @@ class QueueDeclareOk(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"queue.declare-ok: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueDeclareOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            start = offset + 5
-            offset = start + buf[offset + 4]
-            self.queue_name = buf[start:offset].decode()
-            self.message_count, self.consumer_count = _S_II.unpack_from(buf, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> QueueDeclareOk:
+        self = _new(QueueDeclareOk)
+        # queue_name at +5, after its length at +4
+        start = offset + 5
+        offset = start + buf[offset + 4]
+        self.queue_name = buf[start:offset].decode()
+        # message_count at +0, consumer_count at +4
+        self.message_count, self.consumer_count = _S_II.unpack_from(buf, offset)
         if offset + 8 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -1860,33 +1743,30 @@ class QueueBind(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueBind:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.queue_name = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.exchange_name = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.routing_key = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.no_wait = _bits0 & 1 != 0
-            start = offset + 1 + 4
-            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
-            self.arguments = read_table_entries(buf, start, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> QueueBind:
+        self = _new(QueueBind)
+        # reserved short at +4, length of queue_name at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.queue_name = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.exchange_name = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.routing_key = buf[start:offset].decode()
+        # no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
+        self.no_wait = _bits0 & 1 != 0
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
+        self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -1910,13 +1790,9 @@ class QueueBindOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x32\x00\x15"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueBindOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> QueueBindOk:
+        self = _new(QueueBindOk)
         return self
 
 
@@ -1976,31 +1852,26 @@ class QueueUnbind(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueUnbind:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.queue_name = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.exchange_name = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.routing_key = buf[start:offset].decode()
-            start = offset + 4
-            offset = start + _S_I.unpack_from(buf, offset)[0]
-            self.arguments = read_table_entries(buf, start, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> QueueUnbind:
+        self = _new(QueueUnbind)
+        # reserved short at +4, length of queue_name at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.queue_name = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.exchange_name = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.routing_key = buf[start:offset].decode()
+        start = offset + 4
+        offset = start + _S_I.unpack_from(buf, offset)[0]
+        self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2024,13 +1895,9 @@ class QueueUnbindOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x32\x00\x33"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueUnbindOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> QueueUnbindOk:
+        self = _new(QueueUnbindOk)
         return self
 
 
@@ -2078,24 +1945,19 @@ class QueuePurge(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueuePurge:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.queue_name = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.no_wait = _bits0 & 1 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> QueuePurge:
+        self = _new(QueuePurge)
+        # reserved short at +4, length of queue_name at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.queue_name = buf[start:offset].decode()
+        _bits0 = buf[offset]
+        self.no_wait = _bits0 & 1 != 0
         if offset + 1 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2133,19 +1995,13 @@ class QueuePurgeOk(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"queue.purge-ok: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueuePurgeOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            (self.message_count,) = _S_I.unpack_from(buf, offset + 4)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> QueuePurgeOk:
+        self = _new(QueuePurgeOk)
+        # message_count at +4
+        (self.message_count,) = _S_I.unpack_from(buf, offset + 4)
         if offset + 8 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2203,26 +2059,21 @@ class QueueDelete(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueDelete:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.queue_name = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.if_unused = _bits0 & 1 != 0
-            self.if_empty = _bits0 & 2 != 0
-            self.no_wait = _bits0 & 4 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> QueueDelete:
+        self = _new(QueueDelete)
+        # reserved short at +4, length of queue_name at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.queue_name = buf[start:offset].decode()
+        _bits0 = buf[offset]
+        self.if_unused = _bits0 & 1 != 0
+        self.if_empty = _bits0 & 2 != 0
+        self.no_wait = _bits0 & 4 != 0
         if offset + 1 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2260,19 +2111,13 @@ class QueueDeleteOk(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"queue.delete-ok: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> QueueDeleteOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            (self.message_count,) = _S_I.unpack_from(buf, offset + 4)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> QueueDeleteOk:
+        self = _new(QueueDeleteOk)
+        # message_count at +4
+        (self.message_count,) = _S_I.unpack_from(buf, offset + 4)
         if offset + 8 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2324,20 +2169,14 @@ class BasicQos(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.qos: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicQos:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.prefetch_size, self.prefetch_count, _bits2 = _S_IHB.unpack_from(buf, offset + 4)
-            self.connection_global = _bits2 & 1 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicQos:
+        self = _new(BasicQos)
+        # prefetch_size at +4, prefetch_count at +8, connection_global at +10
+        self.prefetch_size, self.prefetch_count, _bits2 = _S_IHB.unpack_from(buf, offset + 4)
+        self.connection_global = _bits2 & 1 != 0
         if offset + 11 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2361,13 +2200,9 @@ class BasicQosOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x3c\x00\x0b"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicQosOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicQosOk:
+        self = _new(BasicQosOk)
         return self
 
 
@@ -2455,33 +2290,30 @@ class BasicConsume(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicConsume:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.queue_name = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.consumer_tag = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.no_local = _bits0 & 1 != 0
-            self.no_ack = _bits0 & 2 != 0
-            self.exclusive = _bits0 & 4 != 0
-            self.no_wait = _bits0 & 8 != 0
-            start = offset + 1 + 4
-            offset = start + _S_I.unpack_from(buf, offset + 1)[0]
-            self.arguments = read_table_entries(buf, start, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicConsume:
+        self = _new(BasicConsume)
+        # reserved short at +4, length of queue_name at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.queue_name = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.consumer_tag = buf[start:offset].decode()
+        # no_local/no_ack/exclusive/no_wait at +0, length of arguments at +1
+        _bits0, _length = _S_BI.unpack_from(buf, offset)
+        self.no_local = _bits0 & 1 != 0
+        self.no_ack = _bits0 & 2 != 0
+        self.exclusive = _bits0 & 4 != 0
+        self.no_wait = _bits0 & 8 != 0
+        # arguments at +5, its length read with the struct above
+        start = offset + 5
+        offset = start + _length
+        self.arguments = read_table_entries(buf, start, offset)
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2516,21 +2348,15 @@ class BasicConsumeOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x3c\x00\x15" + encode_shortstr(consumer_tag)
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicConsumeOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            start = offset + 5
-            offset = start + buf[offset + 4]
-            self.consumer_tag = buf[start:offset].decode()
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicConsumeOk:
+        self = _new(BasicConsumeOk)
+        # consumer_tag at +5, after its length at +4
+        start = offset + 5
+        offset = start + buf[offset + 4]
+        self.consumer_tag = buf[start:offset].decode()
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2574,23 +2400,17 @@ class BasicCancel(Method):
             (b"\x00\x3c\x00\x1e", encode_shortstr(consumer_tag), OCTETS[(1 if no_wait else 0)])
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicCancel:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            start = offset + 5
-            offset = start + buf[offset + 4]
-            self.consumer_tag = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.no_wait = _bits0 & 1 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicCancel:
+        self = _new(BasicCancel)
+        # consumer_tag at +5, after its length at +4
+        start = offset + 5
+        offset = start + buf[offset + 4]
+        self.consumer_tag = buf[start:offset].decode()
+        _bits0 = buf[offset]
+        self.no_wait = _bits0 & 1 != 0
         if offset + 1 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2625,21 +2445,15 @@ class BasicCancelOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x3c\x00\x1f" + encode_shortstr(consumer_tag)
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicCancelOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            start = offset + 5
-            offset = start + buf[offset + 4]
-            self.consumer_tag = buf[start:offset].decode()
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicCancelOk:
+        self = _new(BasicCancelOk)
+        # consumer_tag at +5, after its length at +4
+        start = offset + 5
+        offset = start + buf[offset + 4]
+        self.consumer_tag = buf[start:offset].decode()
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2698,28 +2512,23 @@ class BasicPublish(Method):
             )
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicPublish:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.exchange_name = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.routing_key = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.mandatory = _bits0 & 1 != 0
-            self.immediate = _bits0 & 2 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicPublish:
+        self = _new(BasicPublish)
+        # reserved short at +4, length of exchange_name at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # exchange_name at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.exchange_name = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.routing_key = buf[start:offset].decode()
+        _bits0 = buf[offset]
+        self.mandatory = _bits0 & 1 != 0
+        self.immediate = _bits0 & 2 != 0
         if offset + 1 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2781,28 +2590,23 @@ class BasicReturn(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.return: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicReturn:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.reply_text = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.exchange_name = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.routing_key = buf[start:offset].decode()
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicReturn:
+        self = _new(BasicReturn)
+        # reply_code at +4, length of reply_text at +6
+        self.reply_code, _length = _S_HB.unpack_from(buf, offset + 4)
+        # reply_text at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.reply_text = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.exchange_name = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.routing_key = buf[start:offset].decode()
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2876,29 +2680,25 @@ class BasicDeliver(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.deliver: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicDeliver:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            start = offset + 5
-            offset = start + buf[offset + 4]
-            self.consumer_tag = buf[start:offset].decode()
-            self.delivery_tag, _bits1, _length = _S_QBB.unpack_from(buf, offset)
-            self.redelivered = _bits1 & 1 != 0
-            start = offset + 10
-            offset = start + _length
-            self.exchange_name = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.routing_key = buf[start:offset].decode()
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicDeliver:
+        self = _new(BasicDeliver)
+        # consumer_tag at +5, after its length at +4
+        start = offset + 5
+        offset = start + buf[offset + 4]
+        self.consumer_tag = buf[start:offset].decode()
+        # delivery_tag at +0, redelivered at +8, length of exchange_name at +9
+        self.delivery_tag, _bits1, _length = _S_QBB.unpack_from(buf, offset)
+        self.redelivered = _bits1 & 1 != 0
+        # exchange_name at +10, its length read with the struct above
+        start = offset + 10
+        offset = start + _length
+        self.exchange_name = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.routing_key = buf[start:offset].decode()
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -2945,24 +2745,19 @@ class BasicGet(Method):
             (b"\x00\x3c\x00\x46\x00\x00", encode_shortstr(queue_name), OCTETS[(1 if no_ack else 0)])
         )
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicGet:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _, _length = _S_HB.unpack_from(buf, offset + 4)
-            start = offset + 7
-            offset = start + _length
-            self.queue_name = buf[start:offset].decode()
-            _bits0 = buf[offset]
-            self.no_ack = _bits0 & 1 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicGet:
+        self = _new(BasicGet)
+        # reserved short at +4, length of queue_name at +6
+        _, _length = _S_HB.unpack_from(buf, offset + 4)
+        # queue_name at +7, its length read with the struct above
+        start = offset + 7
+        offset = start + _length
+        self.queue_name = buf[start:offset].decode()
+        _bits0 = buf[offset]
+        self.no_ack = _bits0 & 1 != 0
         if offset + 1 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -3035,27 +2830,22 @@ class BasicGetOk(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.get-ok: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicGetOk:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.delivery_tag, _bits1, _length = _S_QBB.unpack_from(buf, offset + 4)
-            self.redelivered = _bits1 & 1 != 0
-            start = offset + 14
-            offset = start + _length
-            self.exchange_name = buf[start:offset].decode()
-            start = offset + 1
-            offset = start + buf[offset]
-            self.routing_key = buf[start:offset].decode()
-            (self.message_count,) = _S_I.unpack_from(buf, offset)
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicGetOk:
+        self = _new(BasicGetOk)
+        # delivery_tag at +4, redelivered at +12, length of exchange_name at +13
+        self.delivery_tag, _bits1, _length = _S_QBB.unpack_from(buf, offset + 4)
+        self.redelivered = _bits1 & 1 != 0
+        # exchange_name at +14, its length read with the struct above
+        start = offset + 14
+        offset = start + _length
+        self.exchange_name = buf[start:offset].decode()
+        start = offset + 1
+        offset = start + buf[offset]
+        self.routing_key = buf[start:offset].decode()
+        (self.message_count,) = _S_I.unpack_from(buf, offset)
         if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -3079,19 +2869,13 @@ class BasicGetEmpty(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x3c\x00\x48\x00"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicGetEmpty:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            offset = offset + 5 + buf[offset + 4]
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicGetEmpty:
+        self = _new(BasicGetEmpty)
+        # reserved shortstr at +5, after its length at +4
+        offset = offset + 5 + buf[offset + 4]
         if offset > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -3136,20 +2920,14 @@ class BasicAck(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.ack: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicAck:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
-            self.multiple = _bits1 & 1 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicAck:
+        self = _new(BasicAck)
+        # delivery_tag at +4, multiple at +12
+        self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
+        self.multiple = _bits1 & 1 != 0
         if offset + 13 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -3194,20 +2972,14 @@ class BasicReject(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.reject: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicReject:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
-            self.requeue = _bits1 & 1 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicReject:
+        self = _new(BasicReject)
+        # delivery_tag at +4, requeue at +12
+        self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
+        self.requeue = _bits1 & 1 != 0
         if offset + 13 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -3245,20 +3017,14 @@ class BasicRecoverAsync(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.recover-async: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicRecoverAsync:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _bits0 = buf[offset + 4]
-            self.requeue = _bits0 & 1 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicRecoverAsync:
+        self = _new(BasicRecoverAsync)
+        # requeue at +4
+        _bits0 = buf[offset + 4]
+        self.requeue = _bits0 & 1 != 0
         if offset + 5 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -3296,20 +3062,14 @@ class BasicRecover(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.recover: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicRecover:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _bits0 = buf[offset + 4]
-            self.requeue = _bits0 & 1 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicRecover:
+        self = _new(BasicRecover)
+        # requeue at +4
+        _bits0 = buf[offset + 4]
+        self.requeue = _bits0 & 1 != 0
         if offset + 5 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -3333,13 +3093,9 @@ class BasicRecoverOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x3c\x00\x6f"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicRecoverOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicRecoverOk:
+        self = _new(BasicRecoverOk)
         return self
 
 
@@ -3391,21 +3147,15 @@ class BasicNack(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"basic.nack: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> BasicNack:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
-            self.multiple = _bits1 & 1 != 0
-            self.requeue = _bits1 & 2 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> BasicNack:
+        self = _new(BasicNack)
+        # delivery_tag at +4, multiple/requeue at +12
+        self.delivery_tag, _bits1 = _S_QB.unpack_from(buf, offset + 4)
+        self.multiple = _bits1 & 1 != 0
+        self.requeue = _bits1 & 2 != 0
         if offset + 13 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -3429,13 +3179,9 @@ class TxSelect(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x0a"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxSelect:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> TxSelect:
+        self = _new(TxSelect)
         return self
 
 
@@ -3459,13 +3205,9 @@ class TxSelectOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x0b"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxSelectOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> TxSelectOk:
+        self = _new(TxSelectOk)
         return self
 
 
@@ -3489,13 +3231,9 @@ class TxCommit(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x14"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxCommit:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> TxCommit:
+        self = _new(TxCommit)
         return self
 
 
@@ -3519,13 +3257,9 @@ class TxCommitOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x15"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxCommitOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> TxCommitOk:
+        self = _new(TxCommitOk)
         return self
 
 
@@ -3549,13 +3283,9 @@ class TxRollback(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x1e"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxRollback:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> TxRollback:
+        self = _new(TxRollback)
         return self
 
 
@@ -3579,13 +3309,9 @@ class TxRollbackOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x5a\x00\x1f"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> TxRollbackOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> TxRollbackOk:
+        self = _new(TxRollbackOk)
         return self
 
 
@@ -3623,20 +3349,14 @@ class ConfirmSelect(Method):
         except struct.error as exc:
             raise IntegerOutOfRange(f"confirm.select: {exc}") from None
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConfirmSelect:
-        self = cls.__new__(cls)
-        if type(buf) is not bytes:
-            buf = bytes(buf)
-        if end is None:
-            end = len(buf)
-        try:
-            _bits0 = buf[offset + 4]
-            self.no_wait = _bits0 & 1 != 0
-        except (struct.error, IndexError, KeyError, ValueError, OverflowError):
-            raise _truncated(cls.NAME) from None
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConfirmSelect:
+        self = _new(ConfirmSelect)
+        # no_wait at +4
+        _bits0 = buf[offset + 4]
+        self.no_wait = _bits0 & 1 != 0
         if offset + 5 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+            raise _truncated(self.NAME)
         return self
 
 
@@ -3660,13 +3380,9 @@ class ConfirmSelectOk(Method):
         """The payload for these arguments, without building a method object."""
         return b"\x00\x55\x00\x0b"
 
-    @classmethod
-    def decode(cls, buf: Buffer, offset: int = 0, end: int | None = None) -> ConfirmSelectOk:
-        self = cls.__new__(cls)
-        if end is None:
-            end = len(buf)
-        if offset + 4 > end:  # the fields ran past the frame
-            raise _truncated(cls.NAME)
+    @staticmethod
+    def _read(buf: bytes, offset: int, end: int) -> ConfirmSelectOk:
+        self = _new(ConfirmSelectOk)
         return self
 
 
@@ -3737,7 +3453,36 @@ METHODS: dict[int, type[Method]] = {
     5570571: ConfirmSelectOk,
 }
 
-# The decoder of each method by INDEX, bound once: the frame reader's per-frame lookup.
-DECODERS: dict[int, Callable[[Buffer, int, int], Method]] = {
-    index: cls.decode for index, cls in METHODS.items()
+# Each method's reader by INDEX: decode_method's per-frame lookup.
+_READERS: dict[int, Callable[[bytes, int, int], Method]] = {
+    index: cls._read for index, cls in METHODS.items()
 }
+
+
+def decode_method(buf: Buffer, offset: int = 0, end: int | None = None) -> Method:
+    """The method whose frame payload (class id, method id, arguments) is buf[offset:end].
+
+    The one way in for method frames: it reads the ids, dispatches to that method's reader and
+    turns every way its arguments can be malformed (truncated, a length running past the
+    frame, bad UTF-8, a corrupt table) into AmqpDecodeError; unknown ids raise CommandInvalid.
+    buf is bytes, a bytearray or a memoryview; end defaults to the end of buf.
+    """
+    if type(buf) is not bytes:
+        buf = bytes(buf)
+    if end is None:
+        end = len(buf)
+    if end - offset < 4:
+        raise AmqpDecodeError(
+            f"a method frame payload of {end - offset} bytes has no room for its ids"
+        )
+    try:
+        index = _INDEX.unpack_from(buf, offset)[0]
+        read = _READERS[index]
+    except struct.error:
+        raise AmqpDecodeError("a method frame payload runs past the data") from None
+    except KeyError:
+        raise CommandInvalid(f"unknown method {index >> 16}.{index & 0xFFFF}") from None
+    try:
+        return read(buf, offset, end)
+    except (struct.error, IndexError, KeyError, ValueError, OverflowError):
+        raise _truncated(METHODS[index].NAME) from None

@@ -2,16 +2,15 @@
 
 `FakeBroker` listens on 127.0.0.1 (a free port), accepts one client and does exactly what the
 test tells it, step by step: the normal handshake, answering a channel.open, reading the
-client's next frames (parsed with the project's FrameParser, methods decoded with METHODS),
-sending well-formed or broken bytes, going silent (simply: sending nothing), pausing reading
-(the peer's socket buffer fills up and the client's writes back up) or closing/aborting the
-socket. It never answers anything on its own.
+client's next frames (parsed with the project's FrameParser, methods decoded by the generated
+decode_method, as the client decodes them), sending well-formed or broken bytes, going silent
+(simply: sending nothing), pausing reading (the peer's socket buffer fills up and the client's
+writes back up) or closing/aborting the socket. It never answers anything on its own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import struct
 from collections import deque
 from typing import Any
 
@@ -21,7 +20,6 @@ from aioamqp._generated.constants import FRAME_BODY, FRAME_HEADER, FRAME_HEARTBE
 from aioamqp._generated.properties import decode_basic_header, encode_basic_properties
 from aioamqp.frames import PROTOCOL_HEADER, FrameParser, method_frame, publish_frames
 
-_METHOD_INDEX = struct.Struct(">I")
 SERVER_PROPERTIES = {
     "product": "FakeBroker",
     "version": "0.0",
@@ -163,8 +161,7 @@ class FakeBroker:
             if frame_type == FRAME_HEARTBEAT:
                 continue
             assert frame_type == FRAME_METHOD, f"frame type {frame_type} where a method was due"
-            (index,) = _METHOD_INDEX.unpack_from(payload)
-            return channel_id, m.METHODS[index].decode(payload)
+            return channel_id, m.decode_method(payload)
 
     async def expect(self, cls: type[m.Method], channel: int | None = None) -> tuple[int, Any]:
         """Read the client's next method and check it is a `cls`: (channel_id, method)."""

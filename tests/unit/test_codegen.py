@@ -1,5 +1,6 @@
 """The generator: same output from RabbitMQ's spec and ours, fresh, deterministic, extensible."""
 
+import ast
 import importlib
 import importlib.util
 import inspect
@@ -9,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -379,3 +381,100 @@ def test_extension_field_named_like_a_python_keyword(tmp_path):
     assert name.isidentifier() and not keyword.iskeyword(name)
     peek = methods.QueuePeek(**{name: "x"})
     assert methods.QueuePeek.decode(peek.encode()) == peek
+
+
+# The layout the model computes, and what the templates make of it.
+
+MODEL = load(SPEC)
+BY_NAME = {m.full_name: m for m in MODEL.methods}
+
+
+def test_layout_folds_offsets_and_reads_lengths_early():
+    layout = BY_NAME["basic.deliver"].layout
+    tag, run, exchange, routing_key = layout.steps
+    # consumer_tag's length octet right after the 4 id bytes, its text after that
+    assert (tag.kind, tag.field.name, tag.at, tag.start, tag.length_read) == (
+        "var",
+        "consumer_tag",
+        4,
+        5,
+        False,
+    )
+    # one struct: delivery tag, the redelivered flag, and exchange_name's length octet
+    assert run.fmt == ">QBB"
+    assert [(item.wire, item.at) for item in run.items] == [
+        ("longlong", 0),
+        ("bit", 8),
+        ("length", 9),
+    ]
+    assert run.items[2].field.name == "exchange_name"
+    assert (exchange.at, exchange.start, exchange.length_read) == (9, 10, True)
+    assert (routing_key.at, routing_key.length_read, layout.end) == (0, False, 0)
+
+
+def test_layout_of_fixed_fields_only_ends_at_their_size():
+    layout = BY_NAME["connection.tune"].layout
+    (run,) = layout.steps
+    assert run.fmt == ">HIH" and [item.at for item in run.items] == [4, 6, 10]
+    assert layout.end == 12
+
+
+def test_long_prefixes_are_read_early_too():
+    run, table = BY_NAME["queue.declare"].layout.steps[2:]
+    assert run.fmt == ">BI" and run.items[1].wire == "length"
+    assert [f.name for f, _ in run.items[0].flags] == [
+        "passive",
+        "durable",
+        "exclusive",
+        "auto_delete",
+        "no_wait",
+    ]
+    assert (table.at, table.start, table.length_read) == (1, 5, True)
+
+
+def test_encoding_folds_constants():
+    kinds = [part.kind for part in BY_NAME["queue.declare"].encoding]
+    assert kinds == ["literal", "var", "run", "var"]
+    ids_and_reserved, queue, flags, arguments = BY_NAME["queue.declare"].encoding
+    assert ids_and_reserved.data == b"\x00\x32\x00\x0a\x00\x00"
+    assert flags.lone_flags
+    ids, queue_name, tail = BY_NAME["connection.open"].encoding  # reserved string and bit
+    assert (ids.data, queue_name.field.name, tail.data) == (
+        b"\x00\x0a\x00\x28",
+        "virtual_host",
+        b"\x00\x00",
+    )
+
+
+def test_generated_readers_name_folded_fields():
+    source = inspect.getsource(aioamqp._generated.methods.BasicDeliver._read)
+    assert "# delivery_tag at +0, redelivered at +8, length of exchange_name at +9" in source
+    assert "# exchange_name at +10, its length read with the struct above" in source
+
+
+@pytest.mark.parametrize("name", ["methods.py", "properties.py"])
+def test_imports_and_structs_come_out_exactly_as_used(from_ours, name):
+    """The model lists what the macros call: nothing imported or declared is left unused
+    (mypy --strict on the package catches the opposite)."""
+    tree = ast.parse(from_ours[name])
+    (wire_import,) = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and node.module == "aioamqp.wire"
+    ]
+    imported = {alias.name for alias in wire_import.names}
+    declared = {
+        target.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name) and target.id.startswith("_S_")
+    }
+    used = Counter(
+        node.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    )
+    assert imported and declared
+    assert [n for n in sorted(imported) if not used[n]] == []
+    assert [n for n in sorted(declared) if not used[n]] == []

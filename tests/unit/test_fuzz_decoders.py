@@ -20,6 +20,7 @@ if str(REPO) not in sys.path:  # codegen is a development tool, not an installed
     sys.path.insert(0, str(REPO))
 
 from aioamqp._generated.channel_methods import ChannelMethods  # noqa: E402
+from aioamqp._generated import methods as generated  # noqa: E402
 from aioamqp._generated.methods import METHODS, BasicAck, BasicQos, QueueDeclare  # noqa: E402
 from aioamqp._generated.properties import (  # noqa: E402
     BasicProperties,
@@ -30,6 +31,7 @@ from aioamqp._generated.properties import (  # noqa: E402
 from aioamqp.exceptions import (  # noqa: E402
     AmqpDecodeError,
     AmqpProtocolError,
+    CommandInvalid,
     FieldEncodeError,
     FrameError,
     IntegerOutOfRange,
@@ -154,7 +156,12 @@ def decode_all_ways(decode, payload: bytes):
 
 
 def decode_method(index: int, payload: bytes):
-    return decode_all_ways(METHODS[index].decode, payload)
+    """Through the entry point, as the frame reader decodes, and through the class's decode:
+    the same method of that class, or AmqpDecodeError from both."""
+    result = decode_all_ways(generated.decode_method, payload)
+    assert decode_all_ways(METHODS[index].decode, payload) == result
+    assert result is AmqpDecodeError or type(result) is METHODS[index], result
+    return result
 
 
 def decode_properties(payload: bytes):
@@ -218,6 +225,49 @@ def test_method_decoder_every_truncation(index, data):
 def test_method_decoder_mutations(index, data):
     args = data.draw(valid_methods(index)).encode()[4:]
     decode_method(index, head(index) + data.draw(mutations(args)))
+
+
+# The entry point: ids and dispatch
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [struct.pack(">HH", 50, 99), struct.pack(">HH", 99, 10), b"\xff\xff\xff\xff"],
+    ids=["unknown-method-of-queue", "unknown-class", "all-ones"],
+)
+def test_unknown_ids_are_command_invalid(ids):
+    for args in ((ids,), (memoryview(ids + b"\x00" * 8),), (b"\x01" + ids + b"\xce", 1, 5)):
+        with pytest.raises(CommandInvalid) as info:
+            generated.decode_method(*args)
+        assert info.value.reply_code == 503
+
+
+@pytest.mark.parametrize("size", range(4))
+def test_payload_too_short_for_its_ids(size):
+    """Checked against the frame's end, not the buffer's: in place inside a longer read, the
+    bytes after the frame must not be taken for the rest of the ids."""
+    payload = head(BasicAck.INDEX)[:size]
+    for args in ((payload,), (payload + NEXT_FRAME, 0, size)):
+        with pytest.raises(AmqpDecodeError):
+            generated.decode_method(*args)
+
+
+def test_class_decode_refuses_another_methods_payload():
+    payload = BasicAck(delivery_tag=5).encode()
+    assert generated.decode_method(payload) == BasicAck(delivery_tag=5)
+    with pytest.raises(AmqpDecodeError, match="basic.qos expected"):
+        BasicQos.decode(payload)
+
+
+@FUZZ
+@given(payload=st.binary(max_size=64))
+def test_entry_point_random_ids_and_arguments(payload):
+    try:
+        method = generated.decode_method(payload)
+    except AmqpProtocolError as exc:
+        assert isinstance(exc, (AmqpDecodeError, CommandInvalid)), repr(exc)
+    else:
+        assert method.INDEX == struct.unpack_from(">I", payload)[0]
 
 
 # Properties decoder
