@@ -158,19 +158,6 @@ def method_frame(channel_id: int, payload: bytes) -> bytes:
     )
 
 
-def header_frame(
-    channel_id: int, class_id: int, body_size: int, properties_payload: bytes
-) -> bytes:
-    size = _CONTENT_HEADER_SIZE + len(properties_payload)
-    start = _HEADER_FRAME_START.pack(_HEADER, channel_id, size, class_id, 0, body_size)
-    return b"".join((start, properties_payload, _FRAME_END_OCTET))
-
-
-def body_frames(channel_id: int, body: Body, frame_max: int) -> bytes:
-    """The body as body frames of at most frame_max bytes each; none for an empty body."""
-    return b"".join(_body_frame_parts(channel_id, byte_view(body), frame_max))
-
-
 def publish_frames(
     channel_id: int, method_payload: bytes, properties_payload: bytes, body: Body, frame_max: int
 ) -> bytes:
@@ -236,20 +223,4 @@ def publish_frame_parts(
             chunk = view[start : start + chunk_size]
             parts += (pack_start(_FRAME_END, _BODY, channel_id, len(chunk)), chunk)
     parts.append(_FRAME_END_OCTET)
-    return parts
-
-
-def _body_frame_parts(channel_id: int, body: Body, frame_max: int) -> list[Body]:
-    body_size = len(body)
-    chunk_size = frame_max - _FRAME_OVERHEAD if frame_max else body_size
-    if body_size <= chunk_size:
-        if not body_size:
-            return []
-        return [_FRAME_START.pack(_BODY, channel_id, body_size), body, _FRAME_END_OCTET]
-    view = memoryview(body)  # slices without copying; the final join copies once
-    pack_start = _FRAME_START.pack
-    parts: list[Body] = []
-    for start in range(0, body_size, chunk_size):
-        chunk = view[start : start + chunk_size]
-        parts += (pack_start(_BODY, channel_id, len(chunk)), chunk, _FRAME_END_OCTET)
     return parts

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import struct
 from typing import Any, Callable
 
 
@@ -40,3 +41,22 @@ class ErrorRecords(logging.Handler):
     def take(self) -> list[logging.LogRecord]:
         records, self.records = self.records, []
         return records
+
+
+# -- reference frame writers: one frame at a time, for the parser's tests and the fake peer -----
+
+
+def header_frame(channel_id: int, class_id: int, body_size: int, properties: bytes) -> bytes:
+    """A content header frame (type 2): class, weight 0, body size, then the properties."""
+    payload = struct.pack(">HHQ", class_id, 0, body_size) + properties
+    return struct.pack(">BHI", 2, channel_id, len(payload)) + payload + b"\xce"
+
+
+def body_frames(channel_id: int, body: Any, frame_max: int) -> bytes:
+    """The body as body frames (type 3) of at most frame_max bytes each; none for no body."""
+    data = memoryview(body).cast("B").tobytes()
+    chunk = frame_max - 8 if frame_max else max(len(data), 1)
+    return b"".join(
+        struct.pack(">BHI", 3, channel_id, len(piece)) + piece + b"\xce"
+        for piece in (data[start : start + chunk] for start in range(0, len(data), chunk))
+    )

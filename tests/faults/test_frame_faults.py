@@ -21,7 +21,8 @@ from aioamqp._generated.constants import (
     SYNTAX_ERROR,
     UNEXPECTED_FRAME,
 )
-from aioamqp.frames import header_frame, method_frame
+from aioamqp.frames import method_frame
+from support import header_frame
 
 _FRAME_START = struct.Struct(">BHI")
 

@@ -18,13 +18,13 @@ from aioamqp.frames import (
     HEARTBEAT_FRAME,
     PROTOCOL_HEADER,
     FrameParser,
-    body_frames,
     byte_view,
-    header_frame,
     method_frame,
     publish_frame_parts,
     publish_frames,
 )
+
+from support import body_frames, header_frame
 
 FUZZ = settings(max_examples=300, deadline=timedelta(seconds=1))
 FRAME_MAX = 4096

@@ -38,7 +38,8 @@ from aioamqp._generated.properties import (  # noqa: E402
     decode_basic_properties,
     encode_basic_properties,
 )
-from aioamqp.frames import FrameParser, header_frame, method_frame  # noqa: E402
+from aioamqp.frames import FrameParser, method_frame  # noqa: E402
+from support import header_frame  # noqa: E402
 from codegen.model import load  # noqa: E402
 
 SPEC = load(REPO / "spec" / "amqp0-9-1.xml")
