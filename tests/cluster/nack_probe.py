@@ -62,6 +62,7 @@ class Probe:
 async def run(mode: str, watch: float, sweep: float, restart_at: float | None) -> None:
     loop = asyncio.get_running_loop()
     queue = f"probe.{uuid.uuid4().hex[:8]}"
+    await cluster_sh("status")  # all three nodes up
     t1, p1 = await aioamqp.connect(HOST, PORTS[0])
     ch = await p1.channel()
     await ch.queue_declare(queue, durable=True, arguments=QUORUM)
@@ -80,7 +81,7 @@ async def run(mode: str, watch: float, sweep: float, restart_at: float | None) -
     await warm.confirm_select()
     await warm.publish(b"warm", "", queue)
     # A watcher on node 1 that sees the loss.
-    tw, pw = await aioamqp.connect(HOST, PORTS[0], on_error=on_lost)
+    watcher, _ = await aioamqp.connect(HOST, PORTS[0], on_error=on_lost)
 
     probes = [
         Probe("new conn, open at +0", 2, 0.0),
@@ -143,42 +144,49 @@ async def run(mode: str, watch: float, sweep: float, restart_at: float | None) -
         killing = asyncio.create_task(cluster_sh("kill", "1"))
     else:
         killing = asyncio.create_task(cluster_sh("ctl", "1", "-q", "stop_app"))
-    await lost.wait()
-    wall = time.time() - (loop.time() - lost_at[0])
-    print(
-        f"loss seen {lost_at[0] - kill_started:.3f} s after the {mode} command started,"
-        f" at {datetime.datetime.fromtimestamp(wall, datetime.timezone.utc):%H:%M:%S.%f} UTC"
-    )
-    await killing
+    restarted = False
+
+    async def restart() -> None:
+        nonlocal restarted
+        restarted = True
+        if mode == "kill":
+            await cluster_sh("restart", "1")
+        else:
+            await cluster_sh("ctl", "1", "-q", "start_app")
 
     async def restart_later() -> None:
         if restart_at is None:
             return
         await asyncio.sleep(max(0.0, lost_at[0] + restart_at - loop.time()))
-        if mode == "kill":
-            await cluster_sh("restart", "1")
-        else:
-            await cluster_sh("ctl", "1", "-q", "start_app")
+        await restart()
         print(f"node 1 back at +{loop.time() - lost_at[0]:.3f} s")
 
-    await asyncio.gather(warm_run(), restart_later(), *(probe(p) for p in probes))
-    leader = await queue_leader(queue, 2)
-    print(f"new leader: node {leader}")
-    for p in [warm_probe, *probes]:
-        print(p.line())
-    for conn in [*opened, *shared.values()]:
-        await close_quietly(*conn)
-    watcher.close()
-    t1.close()
-    t, p = await aioamqp.connect(HOST, PORTS[1])
-    c = await p.channel()
-    await c.queue_delete(queue)
-    await close_quietly(t, p)
-    if restart_at is None:
-        if mode == "kill":
-            await cluster_sh("restart", "1")
-        else:
-            await cluster_sh("ctl", "1", "-q", "start_app")
+    try:
+        await lost.wait()
+        wall = time.time() - (loop.time() - lost_at[0])
+        print(
+            f"loss seen {lost_at[0] - kill_started:.3f} s after the {mode} command started,"
+            f" at {datetime.datetime.fromtimestamp(wall, datetime.timezone.utc):%H:%M:%S.%f} UTC"
+        )
+        await killing
+        await asyncio.gather(warm_run(), restart_later(), *(probe(p) for p in probes))
+        leader = await queue_leader(queue, 2)
+        print(f"new leader: node {leader}")
+        for p in [warm_probe, *probes]:
+            print(p.line())
+    finally:
+        try:
+            for conn in [*opened, *shared.values()]:
+                await close_quietly(*conn)
+            watcher.close()
+            t1.close()
+            t, p = await aioamqp.connect(HOST, PORTS[1])
+            c = await p.channel()
+            await c.queue_delete(queue)
+            await close_quietly(t, p)
+        finally:
+            if not restarted:
+                await restart()
 
 
 def main() -> int:

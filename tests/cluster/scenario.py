@@ -181,6 +181,8 @@ async def run_scenario(params: Params | None = None, queue: str | None = None) -
     """Run the scenario once; the queue is deleted at the end."""
     params = params or Params()
     queue = queue or f"scenario.{uuid.uuid4().hex[:8]}"
+    # With a node already down, killing another one takes the queue's majority away.
+    await cluster_sh("status")
     loop = asyncio.get_running_loop()
     started = loop.time()
     losses: list[float] = []
