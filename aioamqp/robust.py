@@ -13,6 +13,13 @@ confirmed before the loss raises, it is never resent silently, unless republish=
 confirmed publish returns only once the broker has confirmed it, republished across losses and
 failover nacks until publish_timeout, and each republished copy carries a header that counts
 its attempts (REPUBLISHED_HEADER), so that consumers can tell a possible duplicate.
+
+A confirmed channel (re)opened while a quorum queue elects a new leader can be nacked on every
+publish to that queue for as long as the old leader's node stays down (RabbitMQ 3.10: the
+channel's first publish to the queue pins the dead leader). So the first publish to each
+destination on a freshly opened channel goes alone; if it is nacked, the channel is reopened
+(after reconnect_delay, doubling) instead of letting the rest be nacked too. See
+docs/guides/recovery.rst, "A node crash and nacked publishes".
 """
 
 from __future__ import annotations
@@ -96,12 +103,32 @@ class RobustChannel:
         self.channel: Channel | None = None
         self._replay: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
         self._queue_names: dict[str, str] = {}  # server-named queues: first name -> current
+        # Probation of a confirmed channel after each open: destinations (exchange, routing key)
+        # a publish was acked to, the lone first publish to each other one, and the reopening
+        # of a channel whose first publish was nacked (calls wait while _usable is clear).
+        self._proven: set[tuple[str, str]] = set()
+        self._trials: dict[tuple[str, str], asyncio.Event] = {}
+        self._usable = asyncio.Event()
+        self._usable.set()
+        self._reopening: asyncio.Task[None] | None = None
+        # Destinations whose first publishes keep being nacked: (since when, next delay).
+        self._nacked: dict[tuple[str, str], tuple[float, float]] = {}
 
     async def _open(self, protocol: AmqpProtocol) -> None:
         self.channel = await protocol.channel(**self._kwargs)
+        self._proven.clear()
+        self._trials.clear()
 
     async def _current(self) -> Channel:
         await self._connection._wait_ready()
+        if not self._usable.is_set():
+            try:
+                await asyncio.wait_for(self._usable.wait(), self._connection.reconnect_wait)
+            except asyncio.TimeoutError:
+                raise exceptions.AmqpClosedConnection(
+                    f"channel not reopened within {self._connection.reconnect_wait} s"
+                ) from None
+            await self._connection._wait_ready()
         assert self.channel is not None
         return self.channel
 
@@ -118,24 +145,21 @@ class RobustChannel:
         only once the broker has confirmed the message: republish it after a connection loss or
         a nack, until publish_timeout. Raises the last failure when that deadline passes, and at
         once what republishing cannot fix: a returned mandatory message, a closed channel."""
+        args = (properties, mandatory, immediate)
         connection = self._connection
         channel = await self._current()
         if not connection.republish or not channel.publisher_confirms:
-            return await channel.publish(
-                payload, exchange_name, routing_key, properties, mandatory, immediate
-            )
+            return await self._publish_once(payload, exchange_name, routing_key, *args)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + connection.publish_timeout
         attempt, delay = 1, RETRY_DELAY
         failure: Exception | None = None
         while True:
-            marked = properties if attempt == 1 else _with_attempt(properties, attempt)
+            if attempt > 1:
+                args = (_with_attempt(properties, attempt), mandatory, immediate)
             try:
                 async with asyncio.timeout_at(deadline):
-                    channel = await self._current()
-                    await channel.publish(
-                        payload, exchange_name, routing_key, marked, mandatory, immediate
-                    )
+                    await self._publish_once(payload, exchange_name, routing_key, *args)
                 return
             except TimeoutError:
                 raise exceptions.PublishTimeout(
@@ -154,6 +178,85 @@ class RobustChannel:
             logger.debug("republishing (attempt %d) after %r", attempt, failure)
 
     basic_publish = publish
+
+    async def _publish_once(
+        self, payload: Any, exchange_name: str, routing_key: str, *args: Any
+    ) -> None:
+        """One publish on the current channel; the first one to each destination on a freshly
+        opened confirmed channel goes alone (see the module's doc)."""
+        destination = (exchange_name, routing_key)
+        while True:
+            channel = await self._current()
+            if not channel.publisher_confirms or destination in self._proven:
+                return await channel.publish(payload, exchange_name, routing_key, *args)
+            trial = self._trials.get(destination)
+            if trial is None:
+                break
+            await trial.wait()  # then proven, or reopening: look again
+        trial = self._trials[destination] = asyncio.Event()
+        try:
+            await channel.publish(payload, exchange_name, routing_key, *args)
+        except exceptions.PublishFailed as exc:
+            if channel is self.channel:
+                if exc.returned:  # no queue matched: a routing matter, not a stuck channel
+                    self._proven.add(destination)
+                else:
+                    self._reopen(channel, destination)
+            raise
+        else:
+            if channel is self.channel:
+                self._proven.add(destination)
+                self._nacked.pop(destination, None)
+        finally:
+            if self._trials.get(destination) is trial:
+                del self._trials[destination]
+            trial.set()
+
+    def _reopen(self, nacked: Channel, destination: tuple[str, str]) -> None:
+        """The first publish to destination on this channel was nacked: reopen the channel,
+        unless that has gone on for reconnect_wait seconds (then nacks go to the callers)."""
+        if self._reopening is not None and not self._reopening.done():
+            return
+        now = asyncio.get_running_loop().time()
+        since, delay = self._nacked.get(destination, (now, self._connection.reconnect_delay))
+        if now - since > self._connection.reconnect_wait:
+            del self._nacked[destination]
+            self._proven.add(destination)
+            logger.error(
+                "channel %d: publishes to %r still nacked after reopening it for %.1f s",
+                nacked.channel_id,
+                destination,
+                now - since,
+            )
+            return
+        self._nacked[destination] = (since, min(delay * 2, self._connection.reconnect_delay_max))
+        logger.warning(
+            "channel %d: first publish to %r nacked; reopening the channel in %.1f s",
+            nacked.channel_id,
+            destination,
+            delay,
+        )
+        self._usable.clear()
+        self._reopening = asyncio.ensure_future(self._reopen_after(nacked, delay))
+
+    async def _reopen_after(self, nacked: Channel, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)  # what is in flight on it settles meanwhile
+            protocol = self._connection.protocol
+            if self.channel is not nacked or protocol is None or protocol.state != OPEN:
+                return  # closed meanwhile, or the connection was lost: its recovery reopens it
+            if nacked.is_open:
+                try:
+                    await nacked.close(timeout=self._connection.reconnect_wait)
+                except (exceptions.ChannelClosed, asyncio.TimeoutError):
+                    pass
+            await self._restore(protocol)
+        except exceptions.AmqpClosedConnection:
+            pass  # the connection's recovery restores the channel
+        except Exception as exc:
+            self._connection._report(f"channel {nacked.channel_id} (reopening it)", exc)
+        finally:
+            self._usable.set()
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(Channel, name)  # AttributeError for names a Channel lacks
@@ -196,6 +299,8 @@ class RobustChannel:
 
     async def _restore(self, protocol: AmqpProtocol) -> None:
         """Reopen the channel and replay; report what fails and go on with the rest."""
+        if asyncio.current_task() is not self._reopening:  # a reconnection: trials start over
+            self._nacked.clear()
         await self._open(protocol)
         for key, (name, arguments) in list(self._replay.items()):
             arguments = self._current_names(arguments)
@@ -215,8 +320,14 @@ class RobustChannel:
     async def close(self) -> bool:
         """Close the channel for good: it is no longer restored."""
         self._connection._channels.remove(self)
+        self._stop_reopening()
         channel = await self._current()
         return await channel.close()
+
+    def _stop_reopening(self) -> None:
+        if self._reopening is not None:
+            self._reopening.cancel()
+        self._usable.set()
 
 
 class RobustConnection:
@@ -319,6 +430,8 @@ class RobustConnection:
         self._closed = True
         if self._reconnecting is not None:
             self._reconnecting.cancel()
+        for channel in self._channels:
+            channel._stop_reopening()
         if self.protocol is not None and self.protocol.state == OPEN:
             await self.protocol.close()
         if self.transport is not None:

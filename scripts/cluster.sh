@@ -9,6 +9,8 @@
 #   scripts/cluster.sh status       exit 0 if all three nodes accept AMQP, else 1
 #   scripts/cluster.sh ports        print the nodes' AMQP addresses, one host:port a line
 #   scripts/cluster.sh reset        stop the nodes and delete all their data (next start is fresh)
+#   scripts/cluster.sh ctl N ARGS   rabbitmqctl ARGS against node N, e.g.
+#                                   ctl 1 -q list_queues name leader --formatter json
 #
 # Nodes aioamqp1..3@$(hostname -s) listen for AMQP on 127.0.0.1:5682, 5683, 5684 (guest/guest,
 # vhost "/"), for Erlang distribution on 127.0.0.1:25682..25684; no management plugin. Their
@@ -517,6 +519,12 @@ cmd_status() {
     return $status
 }
 
+cmd_ctl() {
+    check_node_arg "${1:-}"
+    need_root ctl
+    ctl "$@"
+}
+
 cmd_reset() {
     cmd_stop
     # take_lock in cmd_stop holds the lock for the rest of this process.
@@ -533,8 +541,9 @@ restart) cmd_restart "${2:-}" ;;
 status) cmd_status ;;
 ports) print_ports ;;
 reset) cmd_reset ;;
+ctl) cmd_ctl "${@:2}" ;;
 *)
-    echo "usage: $0 start|stop|kill N|restart N|status|ports|reset" >&2
+    echo "usage: $0 start|stop|kill N|restart N|status|ports|reset|ctl N ARGS" >&2
     exit 2
     ;;
 esac
