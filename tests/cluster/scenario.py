@@ -73,6 +73,8 @@ class Report:
     still_queued: int = 0  # distinct messages drained from the queue at the end
     lost: int = 0  # confirmed, but neither consumed nor still queued
     duplicates: int = 0  # deliveries (consumed or drained) beyond the first of each message
+    # Duplicates that are neither a republished copy (robust.REPUBLISHED_HEADER) nor a redelivery.
+    unexplained_duplicates: int = 0
     failed_delivered: int = 0  # raised, yet consumed or queued (a republish would duplicate it)
     kill_to_loss: float = math.nan  # from the kill command to the producer seeing the loss
     loss_to_reconnect: float = math.nan  # producer's loss to its first completed restoration
@@ -95,7 +97,8 @@ class Report:
             f" ({p.rate:g}/s, window {p.window}, republish={p.republish}):"
             f" published {self.published}, confirmed {self.confirmed},"
             f" failed {self.failed_total} {self.failed or ''},"
-            f" lost {self.lost}, duplicates {self.duplicates},"
+            f" lost {self.lost}, duplicates {self.duplicates}"
+            f" ({self.unexplained_duplicates} neither marked nor redelivered),"
             f" failed but delivered {self.failed_delivered};"
             f" loss seen {self.kill_to_loss:.3f} s after the kill,"
             f" reconnected {self.loss_to_reconnect:.3f} s after the loss ({reconnects}),"
@@ -222,10 +225,18 @@ async def run_scenario(params: Params | None = None, queue: str | None = None) -
             raise RuntimeError(f"queue {queue}'s leader is on node {leader}, not on {node}")
 
         consumed: collections.Counter[int] = collections.Counter()
+        plain: collections.Counter[int] = (
+            collections.Counter()
+        )  # copies neither marked nor redelivered
         consumed_more = asyncio.Event()
+
+        def count_plain(body: bytes, redelivered: bool, properties: Any) -> None:
+            if not redelivered and robust.REPUBLISHED_HEADER not in (properties.headers or {}):
+                plain[index_of(body)] += 1
 
         async def on_message(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
             consumed[index_of(body)] += 1
+            count_plain(body, envelope.is_redeliver, properties)
             consumed_more.set()
             try:
                 await channel.basic_client_ack(envelope.delivery_tag)
@@ -302,6 +313,7 @@ async def run_scenario(params: Params | None = None, queue: str | None = None) -
             while True:
                 got = await channel.basic_get(queue, no_ack=True, timeout=15)
                 queued[index_of(got["message"])] += 1
+                count_plain(got["message"], got["redelivered"], got["properties"])
         except aioamqp.EmptyQueue:
             pass
         finally:
@@ -316,6 +328,7 @@ async def run_scenario(params: Params | None = None, queue: str | None = None) -
         report.still_queued = len(queued)
         report.lost = len(confirmed_set - seen)
         report.duplicates = sum(consumed.values()) + sum(queued.values()) - len(seen)
+        report.unexplained_duplicates = sum(count - 1 for count in plain.values() if count > 1)
         report.failed_delivered = len(failed.keys() & seen)
         report.producer_reconnects = [(t - killed_at, n) for t, n in reconnects]
         report.consumer_reconnects = [(t - killed_at, n) for t, n in consumer_reconnects]

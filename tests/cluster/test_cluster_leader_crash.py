@@ -41,3 +41,18 @@ async def test_confirms_resume_after_the_leader_node_is_killed(cluster):
     assert report.loss_to_first_confirm <= FIRST_CONFIRM_WITHIN, report.summary()
     assert report.failed_total <= MAX_FAILED, report.failed
     assert report.nacked_after_reconnect <= 5, report.summary()
+
+
+@pytest.mark.timeout(180)
+async def test_republish_confirms_every_publish_across_the_crash(cluster):
+    """robust.connect(republish=True): no retry code in the producer, every publish confirmed,
+    nothing lost, and every duplicate is a marked republished copy or a redelivery."""
+    params = Params(messages=MESSAGES, kill_at=MESSAGES * 2 // 5, republish=True)
+    report = await run_scenario(params)
+    print("\n" + report.summary())
+
+    assert not report.unexpected, f"publish raised something unexpected: {report.unexpected}"
+    assert report.published == MESSAGES
+    assert report.confirmed == report.published and report.failed_total == 0, report.summary()
+    assert report.lost == 0
+    assert report.unexplained_duplicates == 0, report.summary()
