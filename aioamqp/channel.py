@@ -460,7 +460,8 @@ class Channel(ChannelMethods):
             callback,
             no_ack,
             reject=self._reject_delivery,
-            buffered=self.protocol.deliveries_buffered,
+            buffered=self.protocol.buffered,
+            resume=self.protocol.update_reading,
         )
         self._consumers[consumer_tag] = consumer
         self.consumer_callbacks[consumer_tag] = callback

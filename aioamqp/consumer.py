@@ -16,7 +16,7 @@ import inspect
 import logging
 from typing import Any, Callable
 
-from .core.consumers import Item, Owed
+from .core.consumers import Buffered, Item, Owed
 
 logger = logging.getLogger("aioamqp.channel")
 
@@ -40,8 +40,9 @@ class Consumer:
     """Runs one callback over its messages in arrival order, on a task of its own; what it
     owes the callback is kept by core.consumers.Owed.
 
-    `reject(delivery_tag)` gives an ack-mode delivery back to the broker; `buffered(change)`
-    reports the bytes held in the queue to the connection's read-side flow control.
+    `reject(delivery_tag)` gives an ack-mode delivery back to the broker; `buffered` counts the
+    bytes waiting in all the connection's consumers, and `resume()` is called as the queue
+    drains while the connection has paused reading.
     """
 
     def __init__(
@@ -51,15 +52,16 @@ class Consumer:
         callback: Callback,
         no_ack: bool = True,
         reject: Callable[[int], None] | None = None,
-        buffered: Callable[[int], None] | None = None,
+        buffered: Buffered | None = None,
+        resume: Callable[[], None] | None = None,
     ) -> None:
         self.channel = channel
         self.tag = tag
         self.callback = callback
-        self.owed = Owed(no_ack)
+        self.owed = Owed(no_ack, buffered)
         self.waiter: asyncio.Future[None] | None = None
         self._reject = reject
-        self._buffered = buffered
+        self._resume = resume
         self.task = asyncio.get_running_loop().create_task(self._run())
 
     @property
@@ -75,8 +77,6 @@ class Consumer:
         if size < 0:
             self._give_back(item)
             return
-        if self._buffered is not None:
-            self._buffered(size)
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
         elif self.task.done():  # ended, yet a no_ack delivery still arrived
@@ -85,10 +85,8 @@ class Consumer:
     def cancel(self) -> None:
         """Stop handing ack-mode deliveries to the callback: the queued ones go back to the
         broker at once. no_ack deliveries keep reaching the callback. The one in hand finishes."""
-        held = self.owed.held
         given_back = self.owed.cancel()
-        if given_back:
-            self._release(held)
+        self._drained()
         for item in given_back:
             self._give_back(item)
 
@@ -101,14 +99,15 @@ class Consumer:
         """The channel is closed: the broker requeues what was not acked, so queued ack-mode
         deliveries are dropped; no_ack deliveries still reach the callback."""
         if not self.owed.no_ack:
-            self._release(self.owed.drop()[1])
+            self.owed.drop()
+            self._drained()
         self.finish()
 
     def interrupt(self, reason: str) -> None:
         """The connection is gone: cancel the callback in hand and drop the queue."""
         self.owed.ending = True
-        dropped, size = self.owed.drop()
-        self._release(size)
+        dropped, _ = self.owed.drop()
+        self._drained()
         if dropped and self.owed.no_ack:
             logger.warning(
                 "consumer %r: %d no_ack deliveries not handed to the callback: %s",
@@ -125,9 +124,9 @@ class Consumer:
         if self._reject is not None:
             self._reject(item[1].delivery_tag)
 
-    def _release(self, size: int) -> None:
-        if size and self._buffered is not None:
-            self._buffered(-size)
+    def _drained(self) -> None:
+        if self.owed.buffered.paused and self._resume is not None:
+            self._resume()
 
     def _wake(self) -> None:
         if self.waiter is not None and not self.waiter.done():
@@ -139,8 +138,9 @@ class Consumer:
         owed = self.owed
         while True:
             while owed.items:
-                item, size = owed.take()
-                self._release(size)
+                item, _ = owed.take()
+                if owed.buffered.paused:
+                    self._drained()
                 try:
                     await call_either(self.callback, self.channel, *item)
                 except Exception:

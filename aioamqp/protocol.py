@@ -25,6 +25,7 @@ from ._generated.constants import (
 from .channel import Channel
 from .core import auth
 from .core.connection import ChannelIds, negotiate
+from .core.consumers import Buffered
 from .consumer import running_consumer
 from .frames import (
     HEARTBEAT_FRAME,
@@ -117,8 +118,8 @@ class AmqpProtocol(asyncio.Protocol):
         self._read = False
         self._out: list[bytes] = []
         self._out_size = 0
-        self._buffered_size = 0  # bytes of deliveries waiting in consumers' queues
-        self.reading_paused = False
+        # Bytes of deliveries waiting in consumers' queues; reading pauses above max_buffered.
+        self.buffered = Buffered()
         self._warned_buffered = False
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
@@ -162,6 +163,10 @@ class AmqpProtocol(asyncio.Protocol):
             self._protocol_error(exc)
         except (struct.error, IndexError, ValueError) as exc:  # a frame too short for its fields
             self._protocol_error(exceptions.AmqpDecodeError(f"malformed frame: {exc}"))
+            return
+        buffered = self.buffered
+        if buffered.size > self.max_buffered > 0 and not buffered.paused:
+            self.update_reading()  # consumers hold too much: stop reading until they catch up
 
     def _refused_protocol(self, data: bytes) -> None:
         """The peer answered our header with its own: it does not speak AMQP 0-9-1."""
@@ -537,14 +542,10 @@ class AmqpProtocol(asyncio.Protocol):
 
     # -- read-side flow control: consumers' buffered deliveries ------------------------------
 
-    def deliveries_buffered(self, change: int) -> None:
-        """Consumers report bytes entering (+) and leaving (-) their queues."""
-        size = self._buffered_size = self._buffered_size + change
-        if self.reading_paused:
-            if size <= self.max_buffered // 4:
-                self.update_reading()
-        elif size > self.max_buffered > 0:
-            self.update_reading()
+    @property
+    def reading_paused(self) -> bool:
+        """Whether reading from the socket is paused until consumers catch up."""
+        return self.buffered.paused
 
     def update_reading(self) -> None:
         """Pause reading while consumers hold more than max_buffered bytes, unless a reply is
@@ -552,14 +553,15 @@ class AmqpProtocol(asyncio.Protocol):
         transport = self._transport
         if transport is None or self.state == CLOSED:
             return
-        size = self._buffered_size
-        if self.reading_paused:
+        buffered = self.buffered
+        size = buffered.size
+        if buffered.paused:
             low = size <= self.max_buffered // 4
             if low or self.state == CLOSING or self._replies_due():
-                self.reading_paused = False
+                buffered.paused = False
                 transport.resume_reading()
         elif 0 < self.max_buffered < size and not self._replies_due():
-            self.reading_paused = True
+            buffered.paused = True
             transport.pause_reading()
             if not self._warned_buffered:
                 self._warned_buffered = True
@@ -673,8 +675,8 @@ class AmqpProtocol(asyncio.Protocol):
             raise self._closed_error()
         self._secret_ok = asyncio.get_running_loop().create_future()
         self.write_frames(method_frame(0, m.ConnectionUpdateSecret(new_secret, reason).encode()))
-        if self.reading_paused:
-            self.reading_paused = False  # the reply must be read
+        if self.buffered.paused:
+            self.buffered.paused = False  # the reply must be read
             assert self._transport is not None
             self._transport.resume_reading()
         return await asyncio.wait_for(self._secret_ok, timeout)

@@ -19,17 +19,34 @@ Item = tuple[Any, Any, Any]  # (body, envelope, properties)
 ITEM_OVERHEAD = 512
 
 
-def cost(item: Item) -> int:
-    return len(item[0]) + ITEM_OVERHEAD
+class Buffered:
+    """The bytes of deliveries waiting in all the consumers' queues of one connection, kept by
+    their bookkeeping as it goes; the connection pauses reading above its limit."""
+
+    __slots__ = ("size", "paused")
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.paused = False
 
 
 class Owed:
     """The deliveries one consumer owes its callback, in arrival order, and their bytes."""
 
-    __slots__ = ("no_ack", "items", "held", "cancelling", "ending", "registered", "cancel_on_ok")
+    __slots__ = (
+        "no_ack",
+        "buffered",
+        "items",
+        "held",
+        "cancelling",
+        "ending",
+        "registered",
+        "cancel_on_ok",
+    )
 
-    def __init__(self, no_ack: bool) -> None:
+    def __init__(self, no_ack: bool, buffered: Buffered | None = None) -> None:
         self.no_ack = no_ack
+        self.buffered = buffered or Buffered()
         self.items: deque[Item] = deque()
         self.held = 0  # bytes of items (cost)
         self.cancelling = False  # no new ack-mode delivery reaches the callback
@@ -43,15 +60,17 @@ class Owed:
         if self.cancelling and not self.no_ack:
             return -1
         self.items.append(item)
-        size = cost(item)
+        size = len(item[0]) + ITEM_OVERHEAD
         self.held += size
+        self.buffered.size += size
         return size
 
     def take(self) -> tuple[Item, int]:
         """The next delivery for the callback, and the bytes it releases."""
         item = self.items.popleft()
-        size = cost(item)
+        size = len(item[0]) + ITEM_OVERHEAD
         self.held -= size
+        self.buffered.size -= size
         return item, size
 
     def cancel(self) -> list[Item]:
@@ -60,13 +79,13 @@ class Owed:
         if self.no_ack:
             return []
         given_back = list(self.items)
-        self.items.clear()
-        self.held = 0
+        self.drop()
         return given_back
 
     def drop(self) -> tuple[int, int]:
         """Empty the queue; returns (deliveries, bytes) dropped."""
         dropped = (len(self.items), self.held)
         self.items.clear()
+        self.buffered.size -= self.held
         self.held = 0
         return dropped
