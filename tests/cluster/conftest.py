@@ -20,13 +20,13 @@ from pathlib import Path
 import pytest
 
 import aioamqp
+from scenario import cluster_sh
 from support import ErrorRecords, with_deadline
 
 HOST = "127.0.0.1"
 PORTS = (5682, 5683, 5684)  # node 1, 2, 3
 ENABLED = os.environ.get("AIOAMQP_CLUSTER") == "1"
 START_TIMEOUT = 300  # seconds for `cluster.sh start` (it needs ~20 s from scratch)
-COMMAND_TIMEOUT = 180  # seconds for `cluster.sh kill` / `restart`
 DEFAULT_DEADLINE = 120.0  # seconds per test; @pytest.mark.timeout(n) changes it
 LEFTOVER_GRACE = 5.0  # seconds for a test's tasks to end once its connections are closed
 _HERE = Path(__file__).resolve().parent
@@ -106,35 +106,13 @@ class Cluster:
         port = protocol._transport.get_extra_info("peername")[1]
         return PORTS.index(port) + 1
 
-    @staticmethod
-    async def _run(*args: str) -> None:
-        process = await asyncio.create_subprocess_exec(
-            str(CLUSTER_SH),
-            *args,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        try:
-            async with asyncio.timeout(COMMAND_TIMEOUT):
-                output, _ = await process.communicate()
-        except BaseException:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-            raise
-        if process.returncode:
-            raise RuntimeError(
-                f"scripts/cluster.sh {' '.join(args)} failed ({process.returncode}):\n"
-                + output.decode(errors="replace")
-            )
-
     async def kill(self, node: int) -> None:
         """kill -9 the node's beam process: a crash."""
-        await self._run("kill", str(node))
+        await cluster_sh("kill", str(node))
 
     async def restart(self, node: int) -> None:
         """Start the node again and wait until it is back in the cluster and accepts AMQP."""
-        await self._run("restart", str(node))
+        await cluster_sh("restart", str(node))
 
 
 @pytest.fixture(scope="session")
