@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections import deque
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from . import exceptions
@@ -20,6 +19,7 @@ from ._generated.properties import BasicProperties
 from ._generated.properties import encode_basic_properties
 from .core.confirms import Confirms, Sent
 from .core.content import Content
+from .core.replies import Orphan, Replies
 from .consumer import Callback, Consumer, call_either
 from .envelope import Envelope, ReturnEnvelope
 from .frames import byte_view, message_frames
@@ -31,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 # Sent at the end of the loop turn, merged with others: losing one means a redelivery, not a loss.
 _MERGED = frozenset(("basic.ack", "basic.nack", "basic.reject"))
-Orphan = Callable[[Any], None]  # handles a reply that arrives after its caller stopped waiting
 
 
 class Channel(ChannelMethods):
@@ -58,7 +57,7 @@ class Channel(ChannelMethods):
         self._close_ok_due = False  # both sides closed at once: the broker's close-ok is to come
         self._close_exception: Exception | None = None
         # (accepted reply INDEXes, future, orphan); replies on a channel arrive in request order
-        self._rpcs: deque[tuple[tuple[int, ...], asyncio.Future[Any], Orphan | None]] = deque()
+        self.replies: Replies[asyncio.Future[Any]] = Replies(channel_id)
         self._consumers: dict[str, Consumer] = {}
         # Consumers being cancelled: deliveries may still come until the broker's cancel-ok.
         self._ending: dict[str, Consumer] = {}
@@ -110,7 +109,7 @@ class Channel(ChannelMethods):
         """Wait for the reply to the request just written. A timed-out or cancelled wait leaves
         its slot: the late reply is matched, and handed to orphan if there is one."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._rpcs.append((replies, future, orphan))
+        self.replies.expect(replies, future, orphan)
         if self.protocol.reading_paused:
             self.protocol.update_reading()  # the reply must be read
         try:
@@ -172,13 +171,7 @@ class Channel(ChannelMethods):
 
     def _resolve(self, reply: m.Method, result: Any) -> None:
         """Hand a reply to the oldest waiting request; drop it if that request gave up."""
-        if not self._rpcs:
-            raise exceptions.UnexpectedFrame(
-                f"unexpected {reply.NAME} on channel {self.channel_id}"
-            )
-        replies, future, orphan = self._rpcs.popleft()
-        if reply.INDEX not in replies:
-            raise exceptions.UnexpectedFrame(f"{reply.NAME} does not answer the pending request")
+        _, future, orphan = self.replies.answer(reply.NAME, reply.INDEX)
         if not future.done():
             future.set_result(result)
         elif orphan is not None:
@@ -206,7 +199,7 @@ class Channel(ChannelMethods):
         """Send a synchronous method whose reply nobody awaits (it is matched and dropped)."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self.protocol.write_method(self.channel_id, method.encode(), method.NAME)
-        self._rpcs.append((method.RESPONSES, future, None))
+        self.replies.expect(method.RESPONSES, future)
 
     def _on_close(self, method: m.ChannelClose) -> None:
         """The broker closed the channel: acknowledge, then fail everything waiting on it.
@@ -215,7 +208,7 @@ class Channel(ChannelMethods):
         channel id stays taken until then, so that reply cannot reach a new channel.
         """
         self.protocol.write_method(self.channel_id, m.ChannelCloseOk().encode(), "channel.close-ok")
-        self._close_ok_due = any(m.ChannelCloseOk.INDEX in slot[0] for slot in self._rpcs)
+        self._close_ok_due = self.replies.awaits(m.ChannelCloseOk.INDEX)
         self.set_closed(exceptions.ChannelClosed(method.reply_code, method.reply_text))
 
     def _on_close_ok(self, method: m.Method) -> None:
@@ -321,8 +314,7 @@ class Channel(ChannelMethods):
         self.is_open = False
         exc = exceptions.closed_for_channels(exc)  # a lost connection: also a ChannelClosed
         self._close_exception = exc
-        waiting = [slot[1] for slot in self._rpcs] + self.confirms.clear()
-        self._rpcs.clear()
+        waiting = self.replies.clear() + self.confirms.clear()
         for future in waiting:
             if not future.done():
                 future.set_exception(exceptions.fresh(exc))
@@ -340,7 +332,7 @@ class Channel(ChannelMethods):
 
     def replies_due(self) -> bool:
         """Whether a request or a confirmed publish on this channel still waits for its reply."""
-        return bool(self._rpcs or self.confirms.pending)
+        return bool(len(self.replies) or self.confirms.pending)
 
     def consumers(self) -> list[Consumer]:
         """Every consumer still running on this channel, the returns' one included."""
