@@ -400,8 +400,8 @@ class Channel(ChannelMethods):
         # A confirmed publish returns only after the broker's ack, so its frames may wait for
         # the end of the loop turn and go out with others (one send for many).
         protocol.write_message(data, merged=True)
-        if self.protocol.reading_paused:
-            self.protocol.update_reading()  # the confirm must be read
+        if protocol.buffered.paused:
+            protocol.update_reading()  # the confirm must be read
         await future
 
     basic_publish = publish

@@ -77,8 +77,9 @@ class Consumer:
         if size < 0:
             self._give_back(item)
             return
-        if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result(None)
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
         elif self.task.done():  # ended, yet a no_ack delivery still arrived
             self.task = asyncio.get_running_loop().create_task(self._run())
 
@@ -116,7 +117,7 @@ class Consumer:
                 reason,
             )
         if self.waiter is not None and not self.waiter.done():
-            self.waiter.set_result(None)  # idle: it ends by itself
+            self._wake()  # idle: it ends by itself
         elif self.task is not asyncio.current_task():
             self.task.cancel()
 

@@ -572,6 +572,9 @@ class AmqpProtocol(asyncio.Protocol):
                 )
 
     def _replies_due(self) -> bool:
+        secret = self._secret_ok
+        if secret is not None and not secret.done():
+            return True
         return any(channel.replies_due() for channel in self.channels.values())
 
     # -- API ----------------------------------------------------------------------------------
@@ -676,7 +679,5 @@ class AmqpProtocol(asyncio.Protocol):
         self._secret_ok = asyncio.get_running_loop().create_future()
         self.write_frames(method_frame(0, m.ConnectionUpdateSecret(new_secret, reason).encode()))
         if self.buffered.paused:
-            self.buffered.paused = False  # the reply must be read
-            assert self._transport is not None
-            self._transport.resume_reading()
+            self.update_reading()  # the reply must be read
         return await asyncio.wait_for(self._secret_ok, timeout)

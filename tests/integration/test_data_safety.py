@@ -347,6 +347,7 @@ async def test_close_lets_the_running_callback_finish(open_connection, observer,
     await w(started.wait())
     await w(protocol.close())
     assert finished == [1] and protocol.state == CLOSED
+    assert await settle(lambda: len(finished), queue, 1, observer) == 0  # processed, not queued
 
 
 async def test_close_timeout_bounds_the_running_callback(open_connection, observer, queue):
