@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Protocol
 
 from . import exceptions
 from ._generated import methods as m
@@ -18,14 +18,11 @@ from ._generated.channel_methods import ChannelMethods
 from ._generated.properties import BasicProperties
 from ._generated.properties import encode_basic_properties
 from .core.confirms import Confirms, Sent
-from .core.content import Content
+from .core.consumers import Buffered
 from .core.replies import Orphan, Replies
 from .consumer import Callback, Consumer, call_either
 from .envelope import Envelope, ReturnEnvelope
 from .frames import byte_view, message_frames
-
-if TYPE_CHECKING:
-    from .protocol import AmqpProtocol
 
 logger = logging.getLogger(__name__)
 
@@ -33,12 +30,42 @@ logger = logging.getLogger(__name__)
 _MERGED = frozenset(("basic.ack", "basic.nack", "basic.reject"))
 
 
+class Link(Protocol):
+    """What a channel uses of its connection (AmqpProtocol): its outbound path, flow control
+    and bookkeeping. Named here so that channel.py does not import protocol.py."""
+
+    publish_gate: asyncio.Future[None] | None
+    buffered: Buffered
+
+    @property
+    def frame_max(self) -> int: ...
+
+    @property
+    def reading_paused(self) -> bool: ...
+
+    def write_method(
+        self, channel_id: int, payload: bytes, name: str, merged: bool = False
+    ) -> None: ...
+
+    def write_message(
+        self, data: bytes | list[bytes | memoryview], merged: bool = False
+    ) -> None: ...
+
+    async def wait_publishable(self) -> None: ...
+
+    def update_reading(self) -> None: ...
+
+    def release_channel(self, channel: Channel) -> None: ...
+
+    def call_user(self, callback: Callable[..., Any], *args: Any) -> None: ...
+
+
 class Channel(ChannelMethods):
     """One AMQP channel. Create it with `await protocol.channel()`."""
 
     def __init__(
         self,
-        protocol: AmqpProtocol,
+        protocol: Link,
         channel_id: int,
         return_callback: Callback | None = None,
     ) -> None:
@@ -63,8 +90,6 @@ class Channel(ChannelMethods):
         self._ending: dict[str, Consumer] = {}
         self._returns: Consumer | None = None
         self.confirms: Confirms[asyncio.Future[None]] = Confirms()
-        # content being assembled: (method, properties, size, parts)
-        self.content = Content(channel_id)
 
     def __repr__(self) -> str:
         return f"<Channel {self.channel_id} {'open' if self.is_open else 'closed'}>"
@@ -124,50 +149,40 @@ class Channel(ChannelMethods):
     # -- incoming frames (called by the protocol's frame reader; never awaits) -----------------
 
     def on_method(self, method: m.Method) -> None:
-        if method.HAS_CONTENT:
-            self.content.method(method)
-            return
-        self.content.check_idle(method.NAME)
+        """A method without content (the core's frame dispatch has checked no content was due)."""
         handler = self._HANDLERS.get(method.INDEX)
         if handler is not None:
             handler(self, method)
         else:
             self._resolve(method, method)
 
-    def on_header(self, buf: bytes, start: int, end: int) -> None:
-        message = self.content.header(buf, start, end)
-        if message is not None:
-            self._on_message(*message)
+    def on_message(self, method: m.Method, properties: BasicProperties, body: bytes) -> None:
+        """A complete message (the core assembled it): a delivery, a basic_get's answer or a
+        returned message, by the same handler table as methods without content."""
+        handler = self._HANDLERS.get(method.INDEX)
+        if handler is None:
+            raise exceptions.UnexpectedFrame(f"{method.NAME} from the broker")
+        handler(self, method, properties, body)
 
-    def on_body(self, buf: bytes, start: int, end: int) -> None:
-        message = self.content.body(buf, start, end)
-        if message is not None:
-            self._on_message(*message)
+    def _on_deliver(self, method: m.BasicDeliver, properties: BasicProperties, body: bytes) -> None:
+        tag = method.consumer_tag
+        consumer = self._consumers.get(tag) or self._ending.get(tag)
+        if consumer is None:
+            logger.warning("delivery %d for unknown consumer %r dropped", method.delivery_tag, tag)
+            return
+        if self._closing and not consumer.no_ack:
+            return  # the broker requeues it when the channel closes
+        envelope = Envelope(
+            method.consumer_tag,
+            method.delivery_tag,
+            method.exchange_name,
+            method.routing_key,
+            method.redelivered,
+        )
+        consumer.push((body, envelope, properties))
 
-    def _on_message(self, method: m.Method, properties: BasicProperties, body: bytes) -> None:
-        """A complete message: a delivery, a basic_get's answer or a returned message."""
-        if isinstance(method, m.BasicDeliver):
-            tag = method.consumer_tag
-            consumer = self._consumers.get(tag) or self._ending.get(tag)
-            if consumer is None:
-                logger.warning(
-                    "delivery %d for unknown consumer %r dropped", method.delivery_tag, tag
-                )
-                return
-            if self._closing and not consumer.no_ack:
-                return  # the broker requeues it when the channel closes
-            envelope = Envelope(
-                method.consumer_tag,
-                method.delivery_tag,
-                method.exchange_name,
-                method.routing_key,
-                method.redelivered,
-            )
-            consumer.push((body, envelope, properties))
-        elif isinstance(method, m.BasicGetOk):
-            self._resolve(method, (method, properties, body))
-        elif isinstance(method, m.BasicReturn) and not self._closing:
-            self._on_return(method, properties, body)
+    def _on_get_ok(self, method: m.BasicGetOk, properties: BasicProperties, body: bytes) -> None:
+        self._resolve(method, (method, properties, body))
 
     def _resolve(self, reply: m.Method, result: Any) -> None:
         """Hand a reply to the oldest waiting request; drop it if that request gave up."""
@@ -259,6 +274,8 @@ class Channel(ChannelMethods):
                 future.set_exception(exceptions.PublishFailed(tag))
 
     def _on_return(self, method: m.BasicReturn, properties: Any, body: bytes) -> None:
+        if self._closing:
+            return
         self.confirms.returned(method.exchange_name, method.routing_key, properties, body)
         envelope = ReturnEnvelope(
             method.reply_code, method.reply_text, method.exchange_name, method.routing_key
@@ -291,7 +308,12 @@ class Channel(ChannelMethods):
             payload = m.BasicReject.pack(delivery_tag, True)
             self.protocol.write_method(self.channel_id, payload, "basic.reject", merged=True)
 
-    _HANDLERS: dict[int, Callable[[Channel, Any], None]] = {
+    # Methods without content take (channel, method); with content, (channel, method,
+    # properties, body).
+    _HANDLERS: dict[int, Callable[..., None]] = {
+        m.BasicDeliver.INDEX: _on_deliver,
+        m.BasicGetOk.INDEX: _on_get_ok,
+        m.BasicReturn.INDEX: _on_return,
         m.BasicConsumeOk.INDEX: _on_consume_ok,
         m.BasicCancelOk.INDEX: _on_cancel_ok,
         m.ChannelOpenOk.INDEX: _on_open_ok,

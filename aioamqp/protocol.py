@@ -1,4 +1,6 @@
-"""The connection: an asyncio.Protocol that feeds bytes to the frame parser and dispatches frames.
+"""The connection's asyncio shell: the transport, futures, timers, write batching and flow control
+around the sans-IO connection state (core.connection.Connection), which owns the handshake, the
+close sequences, the channel table and frame dispatch.
 
 The frame reader (data_received) never awaits: replies resolve futures, deliveries go to each
 consumer's own task. Every way the connection can end goes through `_connection_closed`.
@@ -9,47 +11,21 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import platform
-import struct
 from typing import Any, Callable
 
 from . import exceptions
-from ._generated import methods as m
-from ._generated.constants import (
-    FRAME_BODY,
-    FRAME_HEADER,
-    FRAME_HEARTBEAT,
-    FRAME_METHOD,
-    FRAME_MIN_SIZE,
-)
+from ._generated.constants import FRAME_MIN_SIZE
 from .channel import Channel
 from .core import auth
-from .core.connection import ChannelIds, negotiate
+from .core.connection import CLOSED, CLOSING, CONNECTING, OPEN, Connection
 from .core.consumers import Buffered
 from .consumer import running_consumer
-from .frames import (
-    HEARTBEAT_FRAME,
-    PROTOCOL_HEADER,
-    FrameParser,
-    checked_method_frame,
-    method_frame,
-)
-from ._version import __version__ as VERSION
+from .frames import HEARTBEAT_FRAME, checked_method_frame
 
 logger = logging.getLogger(__name__)
 
-CONNECTING, OPEN, CLOSING, CLOSED = "CONNECTING", "OPEN", "CLOSING", "CLOSED"
+__all__ = ["AmqpProtocol", "CONNECTING", "OPEN", "CLOSING", "CLOSED"]
 
-CAPABILITIES = {
-    "publisher_confirms": True,
-    "exchange_exchange_bindings": True,
-    "basic.nack": True,
-    "consumer_cancel_notify": True,
-    "connection.blocked": True,
-    "authentication_failure_close": True,
-    "per_consumer_qos": True,
-}
-_HANDSHAKE_FRAME_MAX = 131072  # before tuning, accept frames up to RabbitMQ's default size
 _WRITE_BUFFER_HIGH = 4 << 20
 _FLUSH_SIZE = 65536  # merged acks that are written without waiting for the end of the loop turn
 # Deliveries buffered for consumers, in bytes: reading from the socket pauses above the high
@@ -78,26 +54,7 @@ class AmqpProtocol(asyncio.Protocol):
             raise exceptions.ConfigurationError(
                 f"frame_max must be 0 or at least {FRAME_MIN_SIZE} (the spec's frame-min-size)"
             )
-        self.state = CONNECTING
-        # From connection.start, under aioamqp 0.15's names.
-        self.version_major: int | None = None
-        self.version_minor: int | None = None
-        self.server_properties: dict[str, Any] | None = None
-        self.server_mechanisms: str | None = None
-        self.server_locales: str | None = None
-        # The values sent in tune-ok (as aioamqp 0.15), and what the broker offered in tune.
-        self.server_channel_max: int | None = None
-        self.server_frame_max: int | None = None
-        self.server_heartbeat: int | None = None
-        self.broker_channel_max: int | None = None
-        self.broker_frame_max: int | None = None
-        self.broker_heartbeat: int | None = None
-        self.channel_max = 0
-        self.frame_max = 0
-        self.heartbeat = 0
-        self.channels: dict[int, Channel] = {}
-        self._channel_ids = ChannelIds()
-        self.is_blocked = False
+        self.core = Connection(self, self.connection_tunning, self.client_properties)
         self._writing_paused = False
         # Set while publishing must wait (broker blocked us, or the write buffer is full).
         self.publish_gate: asyncio.Future[None] | None = None
@@ -106,14 +63,9 @@ class AmqpProtocol(asyncio.Protocol):
         self.worker: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._transport: asyncio.Transport | None = None
-        self._parser = FrameParser(_HANDSHAKE_FRAME_MAX)
-        self._mechanism: auth.Mechanism | None = None  # set by start_connection
-        self._virtualhost = "/"
-        self._early_start: m.ConnectionStart | None = None
         self._opened: asyncio.Future[bool] | None = None
         self._close_ok: asyncio.Future[bool] | None = None
         self._secret_ok: asyncio.Future[bool] | None = None
-        self._close_reason: Exception | None = None
         self._wrote = False
         self._read = False
         self._out: list[bytes] = []
@@ -121,6 +73,80 @@ class AmqpProtocol(asyncio.Protocol):
         # Bytes of deliveries waiting in consumers' queues; reading pauses above max_buffered.
         self.buffered = Buffered()
         self._warned_buffered = False
+
+    # -- the connection's state, under aioamqp 0.15's names (kept by the core) ---------------
+
+    @property
+    def state(self) -> str:
+        """CONNECTING, OPEN, CLOSING or CLOSED."""
+        return self.core.state
+
+    @property
+    def channels(self) -> dict[int, Channel]:
+        """The channels by id: open ones, and those still closing."""
+        return self.core.channels  # type: ignore[return-value]
+
+    @property
+    def is_blocked(self) -> bool:
+        """Whether the broker blocks publishing (connection.blocked)."""
+        return self.core.is_blocked
+
+    @property
+    def version_major(self) -> int | None:
+        return self.core.version_major
+
+    @property
+    def version_minor(self) -> int | None:
+        return self.core.version_minor
+
+    @property
+    def server_properties(self) -> dict[str, Any] | None:
+        return self.core.server_properties
+
+    @property
+    def server_mechanisms(self) -> str | None:
+        return self.core.server_mechanisms
+
+    @property
+    def server_locales(self) -> str | None:
+        return self.core.server_locales
+
+    @property
+    def channel_max(self) -> int:
+        return self.core.tuning.channel_max
+
+    @property
+    def frame_max(self) -> int:
+        return self.core.tuning.frame_max
+
+    @property
+    def heartbeat(self) -> int:
+        return self.core.tuning.heartbeat
+
+    # The values sent in tune-ok (as aioamqp 0.15), and what the broker offered in tune.
+    @property
+    def server_channel_max(self) -> int | None:
+        return self.core.tuning.channel_max if self.core.offered else None
+
+    @property
+    def server_frame_max(self) -> int | None:
+        return self.core.tuning.frame_max if self.core.offered else None
+
+    @property
+    def server_heartbeat(self) -> int | None:
+        return self.core.tuning.heartbeat if self.core.offered else None
+
+    @property
+    def broker_channel_max(self) -> int | None:
+        return self.core.offered.channel_max if self.core.offered else None
+
+    @property
+    def broker_frame_max(self) -> int | None:
+        return self.core.offered.frame_max if self.core.offered else None
+
+    @property
+    def broker_heartbeat(self) -> int | None:
+        return self.core.offered.heartbeat if self.core.offered else None
 
     # -- asyncio.Protocol ---------------------------------------------------------------------
 
@@ -131,60 +157,57 @@ class AmqpProtocol(asyncio.Protocol):
         # between large messages.
         transport.set_write_buffer_limits(high=_WRITE_BUFFER_HIGH)  # type: ignore[attr-defined]
         self._opened = self._loop.create_future()
-        transport.write(PROTOCOL_HEADER)  # type: ignore[attr-defined]
+        self._send_core()  # the protocol header
 
     def data_received(self, data: bytes) -> None:
         self._read = True
-        if self.server_properties is None and data[:4] == b"AMQP":
-            self._refused_protocol(data)
-            return
-        decode_method = m.decode_method
-        try:
-            for frame_type, channel_id, buf, start, end in self._parser.feed(data):
-                if frame_type == FRAME_METHOD:
-                    method = decode_method(buf, start, end)
-                    if channel_id == 0:
-                        self._on_connection_method(method)
-                    else:
-                        channel = self.channels.get(channel_id)
-                        if channel is not None:
-                            channel.on_method(method)
-                elif frame_type == FRAME_BODY:
-                    channel = self.channels.get(channel_id)
-                    if channel is not None:
-                        channel.on_body(buf, start, end)
-                elif frame_type == FRAME_HEADER:
-                    channel = self.channels.get(channel_id)
-                    if channel is not None:
-                        channel.on_header(buf, start, end)
-                elif frame_type != FRAME_HEARTBEAT:
-                    raise exceptions.FrameError(f"unknown frame type {frame_type}")
-        except exceptions.AmqpProtocolError as exc:
-            self._protocol_error(exc)
-        except (struct.error, IndexError, ValueError) as exc:  # a frame too short for its fields
-            self._protocol_error(exceptions.AmqpDecodeError(f"malformed frame: {exc}"))
-            return
+        core = self.core
+        core.receive_data(data)
+        if core.outgoing:
+            self._send_core()
         buffered = self.buffered
         if buffered.size > self.max_buffered > 0 and not buffered.paused:
             self.update_reading()  # consumers hold too much: stop reading until they catch up
 
-    def _refused_protocol(self, data: bytes) -> None:
-        """The peer answered our header with its own: it does not speak AMQP 0-9-1."""
-        version = ".".join(str(octet) for octet in data[5:8])
-        self._close_reason = exceptions.AmqpClosedConnection(
-            f"the broker does not support AMQP 0-9-1 (it offers protocol {version})"
-        )
-        assert self._transport is not None
-        self._close_transport()
-        self._connection_closed(self._close_reason)
-
     def connection_lost(self, exc: Exception | None) -> None:
-        reason = self._close_reason or exceptions.AmqpClosedConnection(
+        reason = self.core.close_reason or exceptions.AmqpClosedConnection(
             f"connection lost: {exc}" if exc else "connection lost"
         )
         self._connection_closed(reason)
 
-    # -- handshake and connection methods -----------------------------------------------------
+    # -- what the core reports (core.connection.Events) ---------------------------------------
+
+    def opened(self) -> None:
+        self.worker = self._loop.create_task(self._heartbeat())
+        assert self._opened is not None
+        if not self._opened.done():
+            self._opened.set_result(True)
+
+    def ended(self, reason: exceptions.AmqpClosedConnection) -> None:
+        self._close_transport()
+        self._connection_closed(reason)
+
+    def close_ok(self) -> None:
+        if self._close_ok is not None and not self._close_ok.done():
+            self._close_ok.set_result(True)
+
+    def blocked(self, reason: str) -> None:
+        logger.warning("connection blocked by the broker: %s", reason)
+        self._update_publish_gate()
+        if self._blocked_callback is not None:
+            self.call_user(self._blocked_callback, reason)
+
+    def unblocked(self) -> None:
+        logger.info("connection unblocked by the broker")
+        self._update_publish_gate()
+        if self._unblocked_callback is not None:
+            self.call_user(self._unblocked_callback)
+
+    def secret_ok(self) -> None:
+        if self._secret_ok is not None and not self._secret_ok.done():
+            self._secret_ok.set_result(True)
+
+    # -- handshake ----------------------------------------------------------------------------
 
     async def start_connection(
         self,
@@ -198,146 +221,23 @@ class AmqpProtocol(asyncio.Protocol):
         insist: bool = False,
     ) -> None:
         """Run the handshake (start, tune, open) and return once the connection is open."""
-        self._virtualhost = virtualhost
-        self._mechanism = auth.mechanism(login_method, login, password)
-        if self._early_start is not None:
-            self._on_start(self._early_start)
+        self.core.login(auth.mechanism(login_method, login, password), virtualhost)
+        if self.core.outgoing:
+            self._send_core()
         assert self._opened is not None
         await self._opened
 
-    def _send(self, method: m.Method) -> None:
-        self._emit(method_frame(0, method.encode()))
+    def _send_core(self) -> None:
+        """Write the connection's own frames, in order after anything merged."""
+        self._emit(self.core.data_to_send())
         self._flush()
-
-    def _on_connection_method(self, method: m.Method) -> None:
-        handler = self._CONNECTION_HANDLERS.get(method.INDEX)
-        if handler is None:
-            raise exceptions.UnexpectedFrame(f"unexpected {method.NAME} on channel 0")
-        handler(self, method)
-
-    def _on_start(self, method: m.ConnectionStart) -> None:
-        mechanism = self._mechanism
-        if mechanism is None:  # start_connection has not been called yet
-            self._early_start = method
-            return
-        self.server_properties = dict(method.server_properties or {})
-        self.version_major, self.version_minor = method.version_major, method.version_minor
-        login_method = mechanism.name
-        mechanisms, locales = method.mechanisms, method.locales
-        if isinstance(mechanisms, bytes):
-            mechanisms = mechanisms.decode(errors="replace")
-        if isinstance(locales, bytes):
-            locales = locales.decode(errors="replace")
-        self.server_mechanisms, self.server_locales = mechanisms, locales
-        offered = mechanisms.split()
-        if login_method not in offered:
-            self._close_reason = exceptions.AmqpClosedConnection(
-                f"the broker does not offer {login_method} (offers: {' '.join(offered)})"
-            )
-            assert self._transport is not None
-            self._close_transport()
-            self._connection_closed(self._close_reason)
-            return
-        response = mechanism.response()
-        client_properties = {
-            "product": "aioamqp",
-            "version": VERSION,
-            "platform": f"Python {platform.python_version()}",
-            **self.client_properties,
-        }
-        client_properties["capabilities"] = {
-            **CAPABILITIES,
-            **client_properties.get("capabilities", {}),
-        }
-        self._send(m.ConnectionStartOk(client_properties, login_method, response, "en_US"))
-        mechanism.password = ""  # not kept once it has been used
-
-    def _on_tune(self, method: m.ConnectionTune) -> None:
-        self.broker_channel_max = method.channel_max
-        self.broker_frame_max = method.frame_max
-        self.broker_heartbeat = method.heartbeat
-        tuning = negotiate(
-            self.connection_tunning, method.channel_max, method.frame_max, method.heartbeat
-        )
-        self.channel_max, self.frame_max, self.heartbeat = tuning
-        self._parser.frame_max = self.frame_max
-        self.server_channel_max = self.channel_max
-        self.server_frame_max = self.frame_max
-        self.server_heartbeat = self.heartbeat
-        self._send(m.ConnectionTuneOk(self.channel_max, self.frame_max, self.heartbeat))
-        self._send(m.ConnectionOpen(self._virtualhost))
-
-    def _on_open_ok(self, method: m.ConnectionOpenOk) -> None:
-        self.state = OPEN
-        self.worker = asyncio.get_running_loop().create_task(self._heartbeat())
-        assert self._opened is not None
-        if not self._opened.done():
-            self._opened.set_result(True)
-
-    def _on_close(self, method: m.ConnectionClose) -> None:
-        self._send(m.ConnectionCloseOk())
-        self._close_reason = exceptions.AmqpClosedConnection(
-            f"closed by the broker: {method.reply_code} {method.reply_text}",
-            method.reply_code,
-            method.reply_text,
-        )
-        assert self._transport is not None
-        self._close_transport()
-        self._connection_closed(self._close_reason)
-
-    def _on_close_ok(self, method: m.ConnectionCloseOk) -> None:
-        if self._close_ok is not None and not self._close_ok.done():
-            self._close_ok.set_result(True)
-
-    def _on_blocked(self, method: m.ConnectionBlocked) -> None:
-        logger.warning("connection blocked by the broker: %s", method.reason)
-        self.is_blocked = True
-        self._update_publish_gate()
-        if self._blocked_callback is not None:
-            self.call_user(self._blocked_callback, method.reason)
-
-    def _on_unblocked(self, method: m.ConnectionUnblocked) -> None:
-        logger.info("connection unblocked by the broker")
-        self.is_blocked = False
-        self._update_publish_gate()
-        if self._unblocked_callback is not None:
-            self.call_user(self._unblocked_callback)
-
-    def _on_update_secret_ok(self, method: m.ConnectionUpdateSecretOk) -> None:
-        if self._secret_ok is not None and not self._secret_ok.done():
-            self._secret_ok.set_result(True)
-
-    _CONNECTION_HANDLERS: dict[int, Callable[[AmqpProtocol, Any], None]] = {
-        m.ConnectionStart.INDEX: _on_start,
-        m.ConnectionTune.INDEX: _on_tune,
-        m.ConnectionOpenOk.INDEX: _on_open_ok,
-        m.ConnectionClose.INDEX: _on_close,
-        m.ConnectionCloseOk.INDEX: _on_close_ok,
-        m.ConnectionBlocked.INDEX: _on_blocked,
-        m.ConnectionUnblocked.INDEX: _on_unblocked,
-        m.ConnectionUpdateSecretOk.INDEX: _on_update_secret_ok,
-    }
 
     # -- the one path for every ending --------------------------------------------------------
 
-    def _protocol_error(self, exc: exceptions.AmqpProtocolError) -> None:
-        """Bad bytes from the peer: tell it why (the spec's reply code) and drop the connection."""
-        logger.error("protocol error, closing the connection: %s", exc)
-        self._close_reason = exceptions.AmqpClosedConnection(
-            f"protocol error: {exc}", exc.reply_code, str(exc)
-        )
-        if self._transport is not None and not self._transport.is_closing():
-            text = str(exc).encode()[:255].decode(errors="ignore")
-            self._send(m.ConnectionClose(exc.reply_code, text, 0, 0))
-            self._close_transport()
-        self._connection_closed(self._close_reason)
-
     def _connection_closed(self, exc: Exception, interrupt: bool = True) -> None:
         """Fail every waiter; interrupt callbacks unless the close was graceful (ours)."""
-        if self.state == CLOSED:
+        if not self.core.end():
             return
-        unexpected = self.state != CLOSING or self._close_reason is not None
-        self.state = CLOSED
         for future in (self._opened, self._close_ok, self._secret_ok):
             if future is not None and not future.done():
                 future.set_exception(exceptions.fresh(exc))
@@ -346,7 +246,7 @@ class AmqpProtocol(asyncio.Protocol):
             channel.set_closed(exc, interrupt)
         self._update_publish_gate()  # publishers waiting on flow control see the loss
         self.stop_now.set()
-        if unexpected and self._on_error_callback is not None:
+        if self.core.unexpected_end and self._on_error_callback is not None:
             self._call_on_error(exc)
 
     def _call_on_error(self, exc: Exception) -> None:
@@ -430,12 +330,13 @@ class AmqpProtocol(asyncio.Protocol):
             if self.reading_paused:  # we stopped reading: the broker's silence is ours
                 silent_ticks = 0
             if silent_ticks >= 8:
-                self._close_reason = exceptions.AmqpClosedConnection(
+                reason = exceptions.AmqpClosedConnection(
                     f"heartbeat timeout: nothing received for {2 * self.heartbeat} s"
                 )
+                self.core.fail(reason)
                 if self._transport is not None:
                     self._transport.abort()
-                self._connection_closed(self._close_reason)
+                self._connection_closed(reason)
                 return
 
     async def ensure_open(self) -> None:
@@ -458,7 +359,7 @@ class AmqpProtocol(asyncio.Protocol):
         self._wrote = True
 
     def _closed_error(self) -> Exception:
-        reason = self._close_reason or exceptions.AmqpClosedConnection()
+        reason = self.core.close_reason or exceptions.AmqpClosedConnection()
         return exceptions.fresh(exceptions.closed_for_channels(reason))
 
     # -- the outbound path; with the read-side flow control below, the interface channels use -
@@ -581,17 +482,21 @@ class AmqpProtocol(asyncio.Protocol):
 
     def _close_transport(self) -> None:
         """Send what is queued (a close or close-ok among it), then close the socket."""
-        self._flush()
         assert self._transport is not None
+        if self._transport.is_closing():
+            return
+        if self.core.outgoing:
+            self._emit(self.core.data_to_send())
+        self._flush()
         self._transport.close()
 
     async def channel(self, **kwargs: Any) -> Channel:
         """Open a new channel (kwargs go to the channel factory, e.g. return_callback)."""
         if self.state != OPEN:
             raise self._closed_error()
-        channel_id = self._channel_ids.allocate(self.channel_max)
+        channel_id = self.core.allocate_channel()
         channel: Channel = self.CHANNEL_FACTORY(self, channel_id, **kwargs)
-        self.channels[channel_id] = channel
+        self.core.attach(channel_id, channel)
         try:
             await channel.open()
         except (asyncio.CancelledError, asyncio.TimeoutError):
@@ -609,23 +514,21 @@ class AmqpProtocol(asyncio.Protocol):
     @property
     def channels_ids_count(self) -> int:
         """How many channel ids are in use: open channels, and those still closing."""
-        return self._channel_ids.in_use
+        return self.core.channel_ids.in_use
 
     @property
     def channels_ids_ceil(self) -> int:
         """The highest channel id handed out so far."""
-        return self._channel_ids.ceil
+        return self.core.channel_ids.ceil
 
     @property
     def channels_ids_free(self) -> set[int]:
         """Released ids below channels_ids_ceil, handed out again first."""
-        return self._channel_ids.free
+        return self.core.channel_ids.free
 
     def release_channel(self, channel: Channel) -> None:
         """A channel has ended on both sides: its id may be handed out again."""
-        if self.channels.get(channel.channel_id) is channel:
-            del self.channels[channel.channel_id]
-            self._channel_ids.release(channel.channel_id)
+        self.core.release(channel.channel_id, channel)
 
     async def close(self, no_wait: bool = False, timeout: float | None = None) -> None:
         """Close the connection; a second close raises AmqpClosedConnection. Returns normally
@@ -639,9 +542,9 @@ class AmqpProtocol(asyncio.Protocol):
             raise self._closed_error()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (DEFAULT_CALLBACK_GRACE if timeout is None else timeout)
-        self.state = CLOSING
         self._close_ok = loop.create_future()
-        self._send(m.ConnectionClose(200, "Normal shutdown", 0, 0))
+        self.core.close()
+        self._send_core()
         if self.reading_paused:
             self.update_reading()  # the close-ok must be read
         if not no_wait:
@@ -677,7 +580,8 @@ class AmqpProtocol(asyncio.Protocol):
         if self.state != OPEN:
             raise self._closed_error()
         self._secret_ok = asyncio.get_running_loop().create_future()
-        self.write_frames(method_frame(0, m.ConnectionUpdateSecret(new_secret, reason).encode()))
+        self.core.update_secret(new_secret, reason)
+        self._send_core()
         if self.buffered.paused:
             self.update_reading()  # the reply must be read
         return await asyncio.wait_for(self._secret_ok, timeout)

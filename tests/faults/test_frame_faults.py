@@ -2,7 +2,9 @@
 
 The client must answer with connection.close carrying the spec's reply code (501 frame error,
 502 syntax error, 503 command invalid, 505 unexpected frame), close its socket, end CLOSED,
-and fail whatever was waiting with AmqpClosedConnection.
+and fail whatever was waiting with AmqpClosedConnection. Which bytes get which reply code is
+the core's logic, unit-tested in tests/unit/test_core_connection.py; these check the shell's
+side of it over a socket.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from aioamqp._generated import methods as m
 from aioamqp._generated.constants import (
     COMMAND_INVALID,
     FRAME_ERROR,
-    SYNTAX_ERROR,
     UNEXPECTED_FRAME,
 )
 from aioamqp.frames import method_frame
@@ -62,23 +63,6 @@ async def test_frame_over_negotiated_frame_max_closes_with_501(broker):
     await _fails_with_closed_connection(rpc, FRAME_ERROR)
 
 
-async def test_frame_of_exactly_frame_max_is_accepted(broker):
-    # The boundary of the test above: a body frame of exactly frame_max bytes is fine.
-    transport, protocol = await broker.connect(frame_max=4096)
-    channel = await broker.open_channel(protocol)
-    got = asyncio.get_running_loop().create_future()
-    await broker.rpc(
-        channel.basic_consume(lambda *args: got.set_result(args), "q", consumer_tag="ctag"),
-        m.BasicConsume,
-        m.BasicConsumeOk("ctag"),
-    )
-    body = b"b" * (4096 - 8)
-    broker.send_content(1, m.BasicDeliver("ctag", 1, False, "", "q"), body)
-    _, delivered, envelope, _ = await asyncio.wait_for(got, 1)
-    assert delivered == body and envelope.delivery_tag == 1
-    assert protocol.state == aioamqp.protocol.OPEN
-
-
 @pytest.mark.parametrize("channel_id", [0, 1], ids=["on_channel_0", "on_channel_1"])
 async def test_unknown_class_or_method_closes_with_503(broker, channel_id):
     protocol, channel, rpc, errors = await _open_with_pending_rpc(broker)
@@ -86,28 +70,6 @@ async def test_unknown_class_or_method_closes_with_503(broker, channel_id):
     await assert_client_closed_with(broker, protocol, COMMAND_INVALID)
     await _fails_with_closed_connection(rpc, COMMAND_INVALID)
     assert len(errors) == 1
-
-
-async def test_unknown_method_of_known_class_closes_with_503(broker):
-    protocol, channel, rpc, errors = await _open_with_pending_rpc(broker)
-    broker.send(method_frame(1, struct.pack(">HH", 50, 99)))  # queue class has no method 99
-    await assert_client_closed_with(broker, protocol, COMMAND_INVALID)
-    await _fails_with_closed_connection(rpc, COMMAND_INVALID)
-
-
-async def test_truncated_method_arguments_close_with_502(broker):
-    protocol, channel, rpc, errors = await _open_with_pending_rpc(broker)
-    payload = m.QueueDeclareOk("q", 0, 0).encode()
-    broker.send(method_frame(1, payload[:-3]))  # the frame is whole, its arguments are cut short
-    await assert_client_closed_with(broker, protocol, SYNTAX_ERROR)
-    await _fails_with_closed_connection(rpc, SYNTAX_ERROR)
-
-
-async def test_method_frame_too_short_for_its_ids_closes_with_502(broker):
-    transport, protocol = await broker.connect()
-    await broker.open_channel(protocol)
-    broker.send(method_frame(1, b"\x00\x32"))  # half a class id, no method id
-    await assert_client_closed_with(broker, protocol, SYNTAX_ERROR)
 
 
 async def test_body_longer_than_its_header_announced_closes_with_505(broker):
@@ -129,44 +91,3 @@ async def test_body_longer_than_its_header_announced_closes_with_505(broker):
     assert protocol.state == aioamqp.protocol.CLOSED
     assert delivered == []
     await asyncio.wait_for(consumer_task, 1)
-
-
-async def test_content_header_where_a_method_was_due_closes_with_505(broker):
-    protocol, channel, rpc, errors = await _open_with_pending_rpc(broker)
-    broker.send(header_frame(1, 60, 5, b"\x00\x00"))  # no basic.deliver/get-ok/return before it
-    await assert_client_closed_with(broker, protocol, UNEXPECTED_FRAME)
-    await _fails_with_closed_connection(rpc, UNEXPECTED_FRAME)
-
-
-async def test_method_where_a_content_body_was_due_closes_with_505(broker):
-    transport, protocol = await broker.connect()
-    channel = await broker.open_channel(protocol)
-    delivered = []
-    await broker.rpc(
-        channel.basic_consume(lambda *args: delivered.append(args), "q", consumer_tag="ctag"),
-        m.BasicConsume,
-        m.BasicConsumeOk("ctag"),
-    )
-    broker.send_method(1, m.BasicDeliver("ctag", 1, False, "", "q"))
-    broker.send(header_frame(1, 60, 5, b"\x00\x00"))  # 5 body bytes are due now
-    broker.send_method(1, m.BasicDeliver("ctag", 2, False, "", "q"))
-    _, close = await asyncio.wait_for(broker.expect(m.ConnectionClose, channel=0), 2)
-    assert close.reply_code == UNEXPECTED_FRAME
-    assert await broker.read_until_eof() == []
-    assert protocol.state == aioamqp.protocol.CLOSED and delivered == []
-
-
-async def test_truncated_content_header_closes_with_502_or_501(broker):
-    transport, protocol = await broker.connect()
-    channel = await broker.open_channel(protocol)
-    await broker.rpc(
-        channel.basic_consume(lambda *args: None, "q", consumer_tag="ctag"),
-        m.BasicConsume,
-        m.BasicConsumeOk("ctag"),
-    )
-    broker.send_method(1, m.BasicDeliver("ctag", 1, False, "", "q"))
-    broker.send(_FRAME_START.pack(2, 1, 6) + b"\x00\x3c\x00\x00\x00\x00\xce")  # 6 of 14 bytes
-    _, close = await asyncio.wait_for(broker.expect(m.ConnectionClose, channel=0), 2)
-    assert close.reply_code in (FRAME_ERROR, SYNTAX_ERROR)
-    assert await broker.read_until_eof() == []
-    assert protocol.state == aioamqp.protocol.CLOSED
