@@ -114,13 +114,14 @@ class RobustChannel:
         # Destinations whose first publishes keep being nacked: (since when, next delay).
         self._nacked: dict[tuple[str, str], tuple[float, float]] = {}
 
-    async def _open(self, protocol: AmqpProtocol) -> None:
+    async def open_on(self, protocol: AmqpProtocol) -> None:
+        """Open a new channel on protocol (a new connection): its probation starts over."""
         self.channel = await protocol.channel(**self._kwargs)
         self._proven.clear()
         self._trials.clear()
 
     async def _current(self) -> Channel:
-        await self._connection._wait_ready()
+        await self._connection.wait_ready()
         if not self._usable.is_set():
             try:
                 await asyncio.wait_for(self._usable.wait(), self._connection.reconnect_wait)
@@ -128,7 +129,7 @@ class RobustChannel:
                 raise exceptions.AmqpClosedConnection(
                     f"channel not reopened within {self._connection.reconnect_wait} s"
                 ) from None
-            await self._connection._wait_ready()
+            await self._connection.wait_ready()
         assert self.channel is not None
         return self.channel
 
@@ -250,11 +251,13 @@ class RobustChannel:
                     await nacked.close(timeout=self._connection.reconnect_wait)
                 except (exceptions.ChannelClosed, asyncio.TimeoutError):
                     pass
-            await self._restore(protocol)
+            await self.restore(protocol)
         except exceptions.AmqpClosedConnection:
             pass  # the connection's recovery restores the channel
         except Exception as exc:
-            self._connection._report(f"channel {nacked.channel_id} (reopening it)", exc)
+            self._connection.report_restore_error(
+                f"channel {nacked.channel_id} (reopening it)", exc
+            )
         finally:
             self._usable.set()
 
@@ -297,11 +300,11 @@ class RobustChannel:
             arguments["consumer_tag"] = result["consumer_tag"]
         self._replay[_RECORDED[name](arguments)] = (name, arguments)
 
-    async def _restore(self, protocol: AmqpProtocol) -> None:
+    async def restore(self, protocol: AmqpProtocol) -> None:
         """Reopen the channel and replay; report what fails and go on with the rest."""
         if asyncio.current_task() is not self._reopening:  # a reconnection: trials start over
             self._nacked.clear()
-        await self._open(protocol)
+        await self.open_on(protocol)
         for key, (name, arguments) in list(self._replay.items()):
             arguments = self._current_names(arguments)
             assert self.channel is not None
@@ -310,21 +313,22 @@ class RobustChannel:
             except exceptions.AmqpClosedConnection:
                 raise  # the new connection died too: the reconnection starts over
             except Exception as exc:
-                self._connection._report(_describe(name, arguments), exc)
+                self._connection.report_restore_error(_describe(name, arguments), exc)
                 if not self.channel.is_open:  # a broker error closed it: go on with a new one
-                    await self._open(protocol)
+                    await self.open_on(protocol)
                 continue
             if name == "queue_declare" and key[1] in self._queue_names:  # a new server name
                 self._queue_names[key[1]] = result["queue"]
 
     async def close(self) -> bool:
         """Close the channel for good: it is no longer restored."""
-        self._connection._channels.remove(self)
-        self._stop_reopening()
+        self._connection.forget(self)
+        self.stop_reopening()
         channel = await self._current()
         return await channel.close()
 
-    def _stop_reopening(self) -> None:
+    def stop_reopening(self) -> None:
+        """Closed for good: a reopening after a nack stops, and waiting calls go on."""
         if self._reopening is not None:
             self._reopening.cancel()
         self._usable.set()
@@ -368,6 +372,16 @@ class RobustConnection:
             on_error=self._on_error, **self._connect_kwargs
         )
 
+    async def start(self) -> None:
+        """The first connection: its failure goes to the caller, later ones are retried."""
+        await self._connect()
+        self._started = True
+        self._ready.set()
+
+    def forget(self, channel: RobustChannel) -> None:
+        """A channel closed for good: it is no longer restored."""
+        self._channels.remove(channel)
+
     def _on_error(self, exc: BaseException) -> None:
         if self._user_on_error is not None:
             self.protocol.call_user(self._user_on_error, exc)  # type: ignore[union-attr]
@@ -386,7 +400,7 @@ class RobustConnection:
                 await self._connect()
                 assert self.protocol is not None
                 for channel in list(self._channels):
-                    await channel._restore(self.protocol)
+                    await channel.restore(self.protocol)
             except (exceptions.AmqpClosedConnection, OSError) as exc:
                 logger.warning("reconnection failed (%s); next try in %.1f s", exc, delay)
                 await asyncio.sleep(delay)
@@ -400,12 +414,14 @@ class RobustConnection:
                 self.protocol.call_user(self.on_reconnect, self.protocol)
             return
 
-    def _report(self, entity: str, exc: BaseException) -> None:
+    def report_restore_error(self, entity: str, exc: BaseException) -> None:
+        """Log what could not be restored, and tell on_restore_error."""
         logger.error("could not restore %s: %s", entity, exc)
         if self.on_restore_error is not None and self.protocol is not None:
             self.protocol.call_user(self.on_restore_error, entity, exc)
 
-    async def _wait_ready(self) -> None:
+    async def wait_ready(self) -> None:
+        """Return once connected; AmqpClosedConnection if closed or not back in time."""
         if self._closed:
             raise exceptions.AmqpClosedConnection("the robust connection is closed")
         if not self._ready.is_set():
@@ -418,10 +434,10 @@ class RobustConnection:
 
     async def channel(self, **kwargs: Any) -> RobustChannel:
         """A channel that is reopened and restored after each reconnection."""
-        await self._wait_ready()
+        await self.wait_ready()
         channel = RobustChannel(self, kwargs)
         assert self.protocol is not None
-        await channel._open(self.protocol)
+        await channel.open_on(self.protocol)
         self._channels.append(channel)
         return channel
 
@@ -431,7 +447,7 @@ class RobustConnection:
         if self._reconnecting is not None:
             self._reconnecting.cancel()
         for channel in self._channels:
-            channel._stop_reopening()
+            channel.stop_reopening()
         if self.protocol is not None and self.protocol.state == OPEN:
             await self.protocol.close()
         if self.transport is not None:
@@ -468,9 +484,7 @@ async def connect(
         republish,
         publish_timeout,
     )
-    await connection._connect()
-    connection._started = True
-    connection._ready.set()
+    await connection.start()
     return connection
 
 
