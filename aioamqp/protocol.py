@@ -368,7 +368,7 @@ class AmqpProtocol(asyncio.Protocol):
         """Hand whole frames to the transport now (after any merged acks, to keep the order):
         once a publish or an RPC returns, closing the transport or the loop loses nothing.
         Raises once the connection is closed."""
-        if self.state != OPEN:
+        if self.core.state is not OPEN:
             raise self._closed_error()
         if self._out:
             self._flush()
@@ -403,14 +403,14 @@ class AmqpProtocol(asyncio.Protocol):
         many): acks, nacks and rejects (losing one means a redelivery, never a loss) and
         confirmed publishes (their caller waits for the broker's ack). Every close and every
         direct write flushes them first."""
-        if self.state != OPEN:
+        if self.core.state is not OPEN:
             raise self._closed_error()
         self._emit(data)
         self._wrote = True
 
     def write_frame_parts(self, parts: list[bytes | memoryview]) -> None:
         """Write a large message piece by piece, in order, without joining it first."""
-        if self.state != OPEN:
+        if self.core.state is not OPEN:
             raise self._closed_error()
         self._flush()
         assert self._transport is not None
