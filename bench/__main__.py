@@ -1,12 +1,14 @@
-"""The benchmark runner: this client, aiormq and the wire ceiling, in one run, against one broker.
+"""The benchmark runner: this client, aioamqp 0.15, aiormq and the wire ceiling, in one run,
+against one broker.
 
     python -m bench [--workloads publish,consume] [--clients aioamqp,wire] [--runs 3] [--quick]
 
 Every (run, workload, client) is a subprocess, `python -m bench.client_<client> --workload W
---n N --size B`, which prints one JSON line; aiormq's runs use aiormq's own venv
-(--aiormq-python, made by `make bench`), the others this interpreter. Runs take turns: each
-round runs every workload once for every client (the client order rotating between rounds), so
-drift in the machine's load spreads over all clients alike.
+--n N --size B`, which prints one JSON line; aiormq and aioamqp 0.15 run from venvs of their own
+(--aiormq-python, --aioamqp015-python, made by `make bench`), the others on this interpreter.
+Runs take turns: each round runs every workload once for every client (the client order
+rotating between rounds), so drift in the machine's load spreads over all clients alike. A
+client that cannot run a workload (common.UNSUPPORTED) is left out of it.
 
 Each run's line, with the round number and the machine added, is appended to
 bench/results/<UTC time>.jsonl as it completes; a failed run is recorded with an "error" field.
@@ -31,7 +33,7 @@ from . import common, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-DEFAULT_AIORMQ_PYTHON = ROOT / ".bench-venvs" / "aiormq" / "bin" / "python"
+VENVS = ROOT / ".bench-venvs"
 
 
 def cpu_model() -> str:
@@ -67,7 +69,8 @@ def parse_args() -> argparse.Namespace:
         metavar="WORKLOAD=N",
         help="message count (round trips for rpc_latency) for a workload; repeatable",
     )
-    parser.add_argument("--aiormq-python", default=str(DEFAULT_AIORMQ_PYTHON))
+    parser.add_argument("--aiormq-python", default=str(VENVS / "aiormq" / "bin" / "python"))
+    parser.add_argument("--aioamqp015-python", default=str(VENVS / "aioamqp015" / "bin" / "python"))
     parser.add_argument("--timeout", type=float, default=300, help="seconds per run at most")
     parser.add_argument(
         "--retries", type=int, default=1, help="a failed run is tried again this often (5 s apart)"
@@ -89,18 +92,21 @@ def parse_args() -> argparse.Namespace:
             parser.error(f"--n wants WORKLOAD=N with N >= 1, not {item!r}")
         counts[name] = int(value)
     args.counts = counts
-    if "aiormq" in args.clients and not Path(args.aiormq_python).exists():
-        parser.error(
-            f"{args.aiormq_python} not found: `make bench` creates aiormq's venv"
-            " (or leave aiormq out with --clients)"
-        )
+    args.pythons = {"aiormq": args.aiormq_python, "aioamqp015": args.aioamqp015_python}
+    for client, python in args.pythons.items():
+        if client in args.clients and not Path(python).exists():
+            parser.error(
+                f"{python} not found: `make bench` creates {client}'s venv"
+                f" (or leave {client} out with --clients)"
+            )
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     return args
 
 
-def command(client: str, workload: str, n: int, size: int, aiormq_python: str) -> list[str]:
-    python = aiormq_python if client == "aiormq" else sys.executable
+def command(client: str, workload: str, n: int, size: int, pythons: dict[str, str]) -> list[str]:
+    """pythons names the interpreter of each client with a venv of its own."""
+    python = pythons.get(client, sys.executable)
     return [
         python,
         "-m",
@@ -162,12 +168,21 @@ def main() -> int:
         default_n, size, quick_n = common.WORKLOADS[workload]
         n = args.counts.get(workload, quick_n if args.quick else default_n)
         plan.append((workload, n, size))
-    total = args.runs * len(plan) * len(args.clients)
+    runs_per_round = [
+        (workload, client)
+        for workload, _, _ in plan
+        for client in args.clients
+        if (client, workload) not in common.UNSUPPORTED
+    ]
+    total = args.runs * len(runs_per_round)
     print(
         f"bench: {len(plan)} workloads x {len(args.clients)} clients x {args.runs} runs"
         f" = {total} runs; results in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}",
         flush=True,
     )
+    for (client, workload), reason in common.UNSUPPORTED.items():
+        if client in args.clients and workload in args.workloads:
+            print(f"bench: no {workload} for {client}: {reason}", flush=True)
     done = 0
     failures = 0
     clock = time.monotonic()
@@ -177,8 +192,10 @@ def main() -> int:
             clients = args.clients[shift:] + args.clients[:shift]
             for workload, n, size in plan:
                 for client in clients:
+                    if (client, workload) in common.UNSUPPORTED:
+                        continue
                     done += 1
-                    cmd = command(client, workload, n, size, args.aiormq_python)
+                    cmd = command(client, workload, n, size, args.pythons)
                     line = run_one(cmd, args.timeout)
                     for _ in range(args.retries):
                         if "error" not in line:
@@ -199,7 +216,7 @@ def main() -> int:
                     results.write(json.dumps(line) + "\n")
                     results.flush()
                     print(
-                        f"[{done:3}/{total}] round {round_number}  {workload:<15} {client:<8}"
+                        f"[{done:3}/{total}] round {round_number}  {workload:<15} {client:<10}"
                         f" {describe(line)}",
                         flush=True,
                     )

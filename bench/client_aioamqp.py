@@ -4,7 +4,8 @@ basic_consume(callback, queue_name=...), basic_client_ack, confirm_select + awai
     python -m bench.client_aioamqp --workload publish [--n N] [--size BYTES]
 
 prints one JSON result line (see bench/common.py). Queues are exclusive (gone if the process
-dies) and deleted at the end.
+dies) and deleted at the end. Only aioamqp 0.15's documented API is used, so that
+bench/client_aioamqp015.py runs these same workloads on aioamqp 0.15.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ import aioamqp
 
 from . import common
 
-CLIENT = "aioamqp"
-
-
+CLIENT = "aioamqp"  # main() sets the name results go under
 SERVER_VERSION = "?"
 
 
@@ -216,5 +215,12 @@ async def large(n: int, size: int) -> float:
 WORKLOADS = {name: globals()[name] for name in common.WORKLOADS}
 
 
+def main(client: str) -> None:
+    """Run the workload named on the command line, its result under client's name."""
+    global CLIENT
+    CLIENT = client
+    common.run_client(client, WORKLOADS, lambda: SERVER_VERSION, lambda: aioamqp.__version__)
+
+
 if __name__ == "__main__":
-    common.run_client(CLIENT, WORKLOADS, lambda: SERVER_VERSION, lambda: aioamqp.__version__)
+    main("aioamqp")

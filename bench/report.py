@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from . import summary
+from .common import UNSUPPORTED
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-COLOURS = {"aioamqp": "#2b6cb0", "aiormq": "#dd6b20", "wire": "#718096"}
-LABELS = {"aioamqp": "aioamqp (this client)", "aiormq": "aiormq", "wire": "wire ceiling"}
+COLOURS = {"aioamqp": "#2b6cb0", "aioamqp015": "#38a169", "aiormq": "#dd6b20", "wire": "#718096"}
 TITLES = {
     "publish": "publish, no confirms",
     "publish_confirm": "publish with confirms",
@@ -33,7 +33,9 @@ def newest_full_run() -> Path:
     candidates = sorted(p for p in RESULTS.glob("*.jsonl") if not p.stem.endswith("-quick"))
     if not candidates:
         raise SystemExit(f"no results in {RESULTS}: run `make bench` first")
-    everything = {(w, c) for w in summary.WORKLOAD_ORDER for c in summary.CLIENT_ORDER}
+    everything = {
+        (w, c) for w in summary.WORKLOAD_ORDER for c in summary.CLIENT_ORDER
+    } - UNSUPPORTED.keys()
     for path in reversed(candidates):
         if {(line["workload"], line["client"]) for line in summary.load([path])} >= everything:
             return path
@@ -55,7 +57,7 @@ def chart(lines: list[dict[str, Any]], path: Path) -> None:
 
     data = summary.stats(lines)
     workloads = [w for w in summary.WORKLOAD_ORDER if any(l["workload"] == w for l in lines)]
-    fig, axes = plt.subplots(1, len(workloads), figsize=(3.2 * len(workloads), 3.8), squeeze=False)
+    fig, axes = plt.subplots(1, len(workloads), figsize=(3.6 * len(workloads), 3.9), squeeze=False)
     for ax, workload in zip(axes[0], workloads):
         metric = summary.METRICS[workload][0]
         clients, medians, below, above = [], [], [], []
@@ -83,15 +85,18 @@ def chart(lines: list[dict[str, Any]], path: Path) -> None:
                 textcoords="offset points",
                 ha="center",
                 va="bottom",
-                fontsize=8,
+                fontsize=7,
             )
-        ax.set_xticks(list(positions), [c if c != "wire" else "wire\nceiling" for c in clients])
+        names = {"wire": "wire\nceiling", "aioamqp015": "aioamqp\n0.15"}
+        ax.set_xticks(list(positions), [names.get(c, c) for c in clients], fontsize=8)
         better = "higher is better" if metric.higher_is_better else "lower is better"
         ax.set_title(f"{TITLES[workload]}\n{metric.unit}, {better}", fontsize=10)
         ax.margins(y=0.15)
         ax.tick_params(axis="y", labelsize=8)
         ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-    fig.suptitle("aioamqp, aiormq and the wire ceiling (median, bars: min–max)", fontsize=11)
+    fig.suptitle(
+        "aioamqp, aioamqp 0.15, aiormq and the wire ceiling (median, bars: min–max)", fontsize=11
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -111,6 +116,7 @@ def markdown(lines: list[dict[str, Any]], results: Path, png: Path) -> str:
         f"- Python {first(lines, 'python')} (every client, each in its own process)",
         f"- RabbitMQ {first(lines, 'rabbitmq')}, on the same machine, over loopback",
         f"- aioamqp {first(lines, 'client_version', 'aioamqp')},"
+        f" aioamqp 0.15: {first(lines, 'client_version', 'aioamqp015')},"
         f" aiormq {first(lines, 'client_version', 'aiormq')}",
         f"- run: {when}, `{rel_results}`",
     ]
@@ -134,9 +140,10 @@ def markdown(lines: list[dict[str, Any]], results: Path, png: Path) -> str:
         [
             "# Benchmarks",
             "",
-            "This client against [aiormq](https://github.com/mosquito/aiormq) 7.x and a *wire "
-            "ceiling*, in one run against one local RabbitMQ. Written by `make bench-report` "
-            "from the results of `make bench`; do not edit by hand.",
+            "This client against aioamqp 0.15 (the release it replaces), "
+            "[aiormq](https://github.com/mosquito/aiormq) 7.x and a *wire ceiling*, in one run "
+            "against one local RabbitMQ. Written by `make bench-report` from the results of "
+            "`make bench`; do not edit by hand.",
             "",
             "## Results",
             "",
@@ -159,9 +166,10 @@ def markdown(lines: list[dict[str, Any]], results: Path, png: Path) -> str:
             "",
             *workloads,
             "",
-            "Every workload runs each client in a subprocess of its own (aiormq from its own "
-            "venv), in rounds: each round runs every workload once per client, the clients' order "
-            "rotating from round to round. Queues are exclusive and deleted at the end.",
+            "Every workload runs each client in a subprocess of its own (aiormq and aioamqp 0.15 "
+            "from venvs of their own), in rounds: each round runs every workload once per client, "
+            "the clients' order rotating from round to round. Queues are exclusive and deleted at "
+            "the end.",
             "",
             "## The clients",
             "",
@@ -169,6 +177,9 @@ def markdown(lines: list[dict[str, Any]], results: Path, png: Path) -> str:
             "`channel.publish`, `basic_consume(callback, queue_name=...)`, "
             "`basic_client_ack`, `confirm_select` and awaiting `publish()` "
             "(`bench/client_aioamqp.py`).",
+            "- **aioamqp 0.15**: the 0.15.0 release from PyPI, running the same workload code as "
+            "aioamqp, which uses only 0.15's documented API (`bench/client_aioamqp015.py`; a venv "
+            "of its own, since both import as `aioamqp`). " + summary.unsupported_note(),
             "- **aiormq**: its documented `Connection`/`Channel` API: `basic_publish`, "
             "`basic_consume` with a callback, `basic_ack`, `publisher_confirms=True` "
             "(`bench/client_aiormq.py`).",
