@@ -4,8 +4,8 @@ reported as a fraction of it.
 
 - publishing: one pre-encoded message written as a block of many copies per transport.write.
 - confirms: a window of INFLIGHT unconfirmed messages, refilled in one write per ack frame.
-- deliveries: only rpc_latency reads properties and body; the acks of one socket read go out as
-  one write.
+- deliveries: only rpc_latency reads properties and body (the sweep checks body sizes from the
+  content header); the acks of one socket read go out as one write.
 
     python -m bench.client_wire --workload publish [--n N] [--size BYTES]
 
@@ -15,6 +15,7 @@ prints one JSON result line (see bench/common.py). Queues are exclusive and dele
 from __future__ import annotations
 
 import asyncio
+import struct
 import time
 
 from aioamqp import __version__ as aioamqp_version
@@ -23,9 +24,11 @@ from aioamqp._generated.properties import decode_basic_header
 from aioamqp.frames import method_frame
 
 from . import common, wire_connection
+from .consumer_process import DONE, READY, ConsumerProcess, signal
 from .wire_connection import CHANNEL, WireError, connect
 
 CLIENT = "wire"
+_BODY_SIZE = struct.Struct(">Q")  # in a content header, after class id and weight
 
 
 async def publish(n: int, size: int) -> float:
@@ -206,6 +209,86 @@ async def large(n: int, size: int) -> float:
         await consumer.close()
 
 
+async def sweep(n: int, size: int) -> tuple[float, dict[str, int]]:
+    publisher = await connect()
+    queue = common.queue_name(CLIENT, "sweep")
+    message = publisher.message(queue, common.body(size))
+    try:
+        async with ConsumerProcess(queue, n, size) as consumer:
+            baseline = common.reset_peak_rss()
+            with common.measured() as clock:
+                await publisher.publish_many(message, n)
+                await consumer.done()
+            growth = common.peak_rss() - baseline
+        return clock.seconds, {"rss_growth_bytes": growth}
+    finally:
+        await publisher.close()
+
+
+async def sweep_consumer(queue: str, n: int, size: int) -> None:
+    consumer = await connect()
+    await consumer.declare(queue)
+    await consumer.call(m.BasicQos(prefetch_count=common.sweep_prefetch(size)))
+    done = asyncio.get_running_loop().create_future()
+    received = 0
+    ack = m.BasicAck.pack
+
+    def on_message(tag: int, header: bytes, body: bytes | None) -> None:
+        nonlocal received
+        (body_size,) = _BODY_SIZE.unpack_from(header, 4)
+        if body_size != size:
+            raise WireError(f"got {body_size} bytes, expected {size}")
+        consumer.outgoing.append(method_frame(CHANNEL, ack(tag, False)))
+        received += 1
+        if received == n:
+            done.set_result(None)
+
+    consumer.on_message = on_message
+    try:
+        await consumer.consume(queue)
+        signal(READY)
+        await consumer.wait(done)
+        signal(DONE)
+    finally:
+        await consumer.close()  # the queue is exclusive: gone with it
+
+
+async def fanout(n: int, size: int, consumers: int) -> float:
+    wire = await connect()  # channel 1 declares and publishes; channels 2.. consume
+    channels = range(CHANNEL + 1, CHANNEL + 1 + consumers)
+    queues = [common.queue_name(CLIENT, "fanout", str(i)) for i in range(consumers)]
+    per_queue = n // consumers
+    payload = common.body(size)
+    for channel in channels:
+        await wire.open_channel(channel)
+        await wire.call(m.BasicQos(prefetch_count=common.PREFETCH), channel)
+    for queue in queues:  # prefill, untimed
+        await wire.declare(queue)
+        await wire.publish_many(wire.message(queue, payload), per_queue)
+    for queue in queues:
+        await common.wait_for_count(lambda: wire.count(queue), per_queue)
+    done = asyncio.get_running_loop().create_future()
+    received = 0
+    ack = m.BasicAck.pack
+
+    def on_message(tag: int, header: bytes, body: bytes | None) -> None:
+        nonlocal received
+        wire.outgoing.append(method_frame(wire.delivery_channel, ack(tag, False)))
+        received += 1
+        if received == n:
+            done.set_result(None)
+
+    wire.on_message = on_message
+    try:
+        with common.measured() as clock:
+            await asyncio.gather(*(wire.consume(q, channel=c) for q, c in zip(queues, channels)))
+            await wire.wait(done)
+            await wire.count(queues[0])  # a round trip: the broker has taken the acks
+        return clock.seconds
+    finally:
+        await wire.close()  # the queues are exclusive: gone with the connection
+
+
 WORKLOADS = {name: globals()[name] for name in common.WORKLOADS}
 
 
@@ -213,6 +296,7 @@ if __name__ == "__main__":
     common.run_client(
         CLIENT,
         WORKLOADS,
+        sweep_consumer,
         lambda: wire_connection.SERVER_VERSION,
         lambda: f"aioamqp {aioamqp_version} codec",
     )

@@ -1,4 +1,5 @@
-"""Summarise result lines: median and min–max per (workload, client), ratios, targets.
+"""Summarise result lines: median and min–max per (workload, client), ratios, targets, for the
+workloads run at one point (bench/series.py summarises the sweep and the fan-out).
 
 Standard library only (the report runs it from the bench venv). The table is Markdown, which
 reads well in a terminal too.
