@@ -102,6 +102,8 @@ def markdown(lines: list[dict[str, Any]], results: Path, pngs: list[Path]) -> st
         f" aiormq {first(lines, 'client_version', 'aiormq')}",
         f"- run: {when}, `{rel_results}`",
     ]
+    fanout = next((line for line in lines if line["workload"] == "fanout"), None)
+    fanout_n = f"{fanout['n']:,}" if fanout else "?"
     workloads = [
         f"- **publish** ({sizes.get('publish', '?')}): to a fresh queue through the default "
         "exchange, no confirms. The clock stops when a passive `queue.declare` reports that the "
@@ -121,12 +123,12 @@ def markdown(lines: list[dict[str, Any]], results: Path, pngs: list[Path]) -> st
         "one connection and consumed on another, concurrently, the consumer in a second process "
         "of the same client (prefetch: 32 MiB of bodies, 8 to 1,000 messages; ack each). The "
         "clock starts once the consumer consumes and stops at its last message. Over the same "
-        "span the publishing process's peak RSS (Linux `VmHWM`, reset at the start) less its RSS "
-        "at the start is its RSS growth: with the consumer elsewhere, it is what publishing "
-        "costs. The target for this client, 4 × size + 2 MiB, allows a few copies of the "
+        "span the publishing process's peak RSS (Linux `VmHWM`, reset at the start, after glibc's "
+        "`malloc_trim` hands back freed memory) less its RSS at the start is its RSS growth: "
+        "with the consumer elsewhere, it is what publishing costs. The target for this client, 4 × size + 2 MiB, allows a few copies of the "
         "message in flight, not a backlog.",
-        "- **fanout** (50,000 msgs × 64 B in all): for each consumer count C, C queues are "
-        "filled with 50,000 / C messages each (untimed), then consumed on one connection by C "
+        f"- **fanout** ({fanout_n} msgs × 64 B in all): for each consumer count C, C queues are "
+        f"filled with {fanout_n} / C messages each (untimed), then consumed on one connection by C "
         "consumers, each on a channel of its own (prefetch 1,000, ack each). The clock starts "
         "as the C `basic.consume`s go out (concurrently) and stops at a round trip after the "
         "last ack.",
