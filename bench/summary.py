@@ -160,13 +160,15 @@ def runs_note(lines: list[dict[str, Any]]) -> str:
     runs = "/".join(str(c) for c in counts) or "0"
     return (
         f"Median of {runs} runs per cell, (min–max) after it. ↓: lower is better. Ratios are of "
-        "medians; a ratio's target is met when it is on the target's side. " + unsupported_note()
-    )
+        "medians; a ratio's target is met when it is on the target's side. "
+        + unsupported_note({line["workload"] for line in lines})
+    ).rstrip()
 
 
-def unsupported_note() -> str:
-    """Why some cells read n/a."""
+def unsupported_note(workloads: set[str] | None = None) -> str:
+    """Why some cells read n/a (for these workloads, by default all)."""
     return " ".join(
         f"n/a: no {workload} for {CLIENT_NAMES[client]}, as {reason}."
         for (client, workload), reason in UNSUPPORTED.items()
+        if workloads is None or workload in workloads
     )
