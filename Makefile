@@ -12,8 +12,15 @@ BENCH_VENV := .bench-venvs/aiormq
 BENCH_PY := $(BENCH_VENV)/bin/python
 BENCH_STAMP := $(BENCH_VENV)/.installed
 BENCH_REPORT_STAMP := $(BENCH_VENV)/.installed-report
+# aioamqp 0.15 (pyproject's [tool.aioamqp-bench] baselines) in another venv: its import name is
+# aioamqp too.
+BENCH015_VENV := .bench-venvs/aioamqp015
+BENCH015_PY := $(BENCH015_VENV)/bin/python
+BENCH015_STAMP := $(BENCH015_VENV)/.installed
 # make bench BENCH_ARGS='--quick' (python -m bench --help)
 BENCH_ARGS ?=
+# make bench-report BENCH_REPORT_ARGS='--results bench/results/X-quick.jsonl --out /tmp/b.md'
+BENCH_REPORT_ARGS ?=
 
 .PHONY: generate check-generated fmt lint test test-unit test-cluster demo broker bench-codec bench bench-report fuzz soak docs
 
@@ -68,13 +75,21 @@ $(BENCH_REPORT_STAMP): $(BENCH_STAMP)
 	$(BENCH_PY) -m pip install -q $$($(BENCH_PY) bench/deps.py matplotlib)
 	touch $@
 
-# This client, aiormq and the wire ceiling against the local broker; bench/results/*.jsonl.
-bench: $(STAMP) $(BENCH_STAMP) broker
-	$(PY) -m bench --aiormq-python $(BENCH_PY) $(BENCH_ARGS)
+$(BENCH015_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(BENCH015_VENV)
+	$(BENCH015_PY) -m pip install -q -U pip
+	$(BENCH015_PY) -m pip install -q $$($(BENCH015_PY) bench/deps.py aioamqp)
+	touch $@
 
-# docs/benchmarks.md and docs/benchmarks.png from the newest full run in bench/results/.
+# This client, aioamqp 0.15, aiormq and the wire ceiling against the local broker;
+# bench/results/*.jsonl.
+bench: $(STAMP) $(BENCH_STAMP) $(BENCH015_STAMP) broker
+	$(PY) -m bench --aiormq-python $(BENCH_PY) --aioamqp015-python $(BENCH015_PY) $(BENCH_ARGS)
+
+# docs/benchmarks.md and its charts (docs/benchmarks*.png) from the newest full run in
+# bench/results/.
 bench-report: $(STAMP) $(BENCH_REPORT_STAMP)
-	$(BENCH_PY) -m bench.report
+	$(BENCH_PY) -m bench.report $(BENCH_REPORT_ARGS)
 
 $(DOCS_STAMP): $(STAMP)
 	$(PY) -m pip install -q -e '.[dev,docs]'

@@ -1,17 +1,22 @@
-"""The benchmark runner: this client, aiormq and the wire ceiling, in one run, against one broker.
+"""The benchmark runner: this client, aioamqp 0.15, aiormq and the wire ceiling, in one run,
+against one broker.
 
-    python -m bench [--workloads publish,consume] [--clients aioamqp,wire] [--runs 3] [--quick]
+    python -m bench [--workloads publish,sweep] [--clients aioamqp,wire] [--runs 3] [--quick]
+                    [--sizes 64,1048576] [--consumers 1,100]
 
-Every (run, workload, client) is a subprocess, `python -m bench.client_<client> --workload W
---n N --size B`, which prints one JSON line; aiormq's runs use aiormq's own venv
-(--aiormq-python, made by `make bench`), the others this interpreter. Runs take turns: each
-round runs every workload once for every client (the client order rotating between rounds), so
-drift in the machine's load spreads over all clients alike.
+Every (run, point, client) is a subprocess, `python -m bench.client_<client> --workload W
+--n N --size B [--consumers C]`, which prints one JSON line (bench/plan.py lists the points: one
+per workload, the sweep's one per body size, the fan-out's one per consumer count). aiormq and
+aioamqp 0.15 run from venvs of their own (--aiormq-python, --aioamqp015-python, made by
+`make bench`), the others on this interpreter. Runs take turns: each round runs every point once
+for every client (the client order rotating between rounds), so drift in the machine's load
+spreads over all clients alike. A client that cannot run a workload (common.UNSUPPORTED) is left
+out of it.
 
 Each run's line, with the round number and the machine added, is appended to
 bench/results/<UTC time>.jsonl as it completes; a failed run is recorded with an "error" field.
-The summary table (median, min–max, ratios against the wire ceiling and aiormq) comes last.
-The broker is AMQP_URL's, by default amqp://guest:guest@127.0.0.1:5672/.
+The summary tables (median, min–max, ratios against the wire ceiling and the other clients)
+come last. The broker is AMQP_URL's, by default amqp://guest:guest@127.0.0.1:5672/.
 """
 
 from __future__ import annotations
@@ -21,17 +26,18 @@ import datetime
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from . import common, summary
+from . import common, plan, series, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-DEFAULT_AIORMQ_PYTHON = ROOT / ".bench-venvs" / "aiormq" / "bin" / "python"
+VENVS = ROOT / ".bench-venvs"
 
 
 def cpu_model() -> str:
@@ -48,8 +54,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument(
         "--workloads",
-        default=",".join(summary.WORKLOAD_ORDER),
-        help="comma-separated, from: " + ", ".join(summary.WORKLOAD_ORDER),
+        default=",".join(plan.WORKLOAD_ORDER),
+        help="comma-separated, from: " + ", ".join(plan.WORKLOAD_ORDER),
     )
     parser.add_argument(
         "--clients",
@@ -67,7 +73,20 @@ def parse_args() -> argparse.Namespace:
         metavar="WORKLOAD=N",
         help="message count (round trips for rpc_latency) for a workload; repeatable",
     )
-    parser.add_argument("--aiormq-python", default=str(DEFAULT_AIORMQ_PYTHON))
+    parser.add_argument(
+        "--sizes",
+        help="sweep: comma-separated body sizes in bytes (default: "
+        + ",".join(str(size) for size in common.SWEEP_COUNTS)
+        + ")",
+    )
+    parser.add_argument(
+        "--consumers",
+        help="fanout: comma-separated consumer counts (default: "
+        + ",".join(str(count) for count in common.FANOUT_CONSUMERS)
+        + ")",
+    )
+    parser.add_argument("--aiormq-python", default=str(VENVS / "aiormq" / "bin" / "python"))
+    parser.add_argument("--aioamqp015-python", default=str(VENVS / "aioamqp015" / "bin" / "python"))
     parser.add_argument("--timeout", type=float, default=300, help="seconds per run at most")
     parser.add_argument(
         "--retries", type=int, default=1, help="a failed run is tried again this often (5 s apart)"
@@ -77,7 +96,7 @@ def parse_args() -> argparse.Namespace:
     args.workloads = [w for w in args.workloads.split(",") if w]
     args.clients = [c for c in args.clients.split(",") if c]
     for name in args.workloads:
-        if name not in common.WORKLOADS:
+        if name not in plan.WORKLOAD_ORDER:
             parser.error(f"unknown workload {name!r}")
     for name in args.clients:
         if name not in common.CLIENTS:
@@ -85,48 +104,67 @@ def parse_args() -> argparse.Namespace:
     counts = {}
     for item in args.n:
         name, _, value = item.partition("=")
-        if name not in common.WORKLOADS or not value.isdigit() or int(value) < 1:
+        if name not in plan.WORKLOAD_ORDER or not value.isdigit() or int(value) < 1:
             parser.error(f"--n wants WORKLOAD=N with N >= 1, not {item!r}")
         counts[name] = int(value)
-    args.counts = counts
-    if "aiormq" in args.clients and not Path(args.aiormq_python).exists():
-        parser.error(
-            f"{args.aiormq_python} not found: `make bench` creates aiormq's venv"
-            " (or leave aiormq out with --clients)"
+    try:
+        args.points = plan.points(
+            args.workloads,
+            args.quick,
+            counts,
+            numbers(parser, "--sizes", args.sizes),
+            numbers(parser, "--consumers", args.consumers),
         )
+    except ValueError as exc:
+        parser.error(str(exc))
+    args.pythons = {"aiormq": args.aiormq_python, "aioamqp015": args.aioamqp015_python}
+    for client, python in args.pythons.items():
+        if client in args.clients and not Path(python).exists():
+            parser.error(
+                f"{python} not found: `make bench` creates {client}'s venv"
+                f" (or leave {client} out with --clients)"
+            )
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     return args
 
 
-def command(client: str, workload: str, n: int, size: int, aiormq_python: str) -> list[str]:
-    python = aiormq_python if client == "aiormq" else sys.executable
-    return [
-        python,
-        "-m",
-        f"bench.client_{client}",
-        "--workload",
-        workload,
-        "--n",
-        str(n),
-        "--size",
-        str(size),
-    ]
+def numbers(parser: argparse.ArgumentParser, option: str, text: str | None) -> list[int] | None:
+    """A comma-separated list of positive integers, or None when the option is not given."""
+    if text is None:
+        return None
+    items = [item for item in text.split(",") if item]
+    if not items or not all(item.isdigit() and int(item) > 0 for item in items):
+        parser.error(f"{option} wants positive integers separated by commas, not {text!r}")
+    return [int(item) for item in items]
 
 
 def run_one(cmd: list[str], timeout: float) -> dict[str, Any]:
-    """Run one workload subprocess; its result line, or {"error": ...}."""
+    """Run one workload subprocess; its result line, or {"error": ...}.
+
+    It runs in a process group of its own, killed whole on a timeout: the sweep's consumer
+    process goes with its publisher.
+    """
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    process = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        done = subprocess.run(
-            cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-        )
+        stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
         return {"error": f"timed out after {timeout:g} s"}
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"error": f"exit {done.returncode}: {tail}"}
+    lines = stdout.strip().splitlines()
+    if process.returncode != 0 or not lines:
+        tail = (stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": f"exit {process.returncode}: {tail}"}
     try:
         return json.loads(lines[-1])
     except json.JSONDecodeError:
@@ -141,6 +179,8 @@ def describe(line: dict[str, Any]) -> str:
         text += f"  {line['mb_per_s']:8.1f} MB/s"
     if "p50_us" in line:
         text += f"  p50 {line['p50_us']:,.0f} µs  p99 {line['p99_us']:,.0f} µs"
+    if "rss_growth_bytes" in line:
+        text += f"  RSS +{line['rss_growth_bytes'] / common.MIB:.1f} MiB"
     return text
 
 
@@ -157,17 +197,22 @@ def main() -> int:
         "cpu_model": cpu_model(),
         "os": f"{platform.system()} {platform.release()}",
     }
-    plan = []
-    for workload in args.workloads:
-        default_n, size, quick_n = common.WORKLOADS[workload]
-        n = args.counts.get(workload, quick_n if args.quick else default_n)
-        plan.append((workload, n, size))
-    total = args.runs * len(plan) * len(args.clients)
+    points = args.points
+    runs_per_round = [
+        (point, client)
+        for point in points
+        for client in args.clients
+        if (client, point.workload) not in common.UNSUPPORTED
+    ]
+    total = args.runs * len(runs_per_round)
     print(
-        f"bench: {len(plan)} workloads x {len(args.clients)} clients x {args.runs} runs"
+        f"bench: {len(points)} points x {len(args.clients)} clients x {args.runs} runs"
         f" = {total} runs; results in {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}",
         flush=True,
     )
+    for (client, workload), reason in common.UNSUPPORTED.items():
+        if client in args.clients and workload in args.workloads:
+            print(f"bench: no {workload} for {client}: {reason}", flush=True)
     done = 0
     failures = 0
     clock = time.monotonic()
@@ -175,31 +220,39 @@ def main() -> int:
         for round_number in range(1, args.runs + 1):
             shift = (round_number - 1) % len(args.clients)
             clients = args.clients[shift:] + args.clients[:shift]
-            for workload, n, size in plan:
+            for point in points:
                 for client in clients:
+                    if (client, point.workload) in common.UNSUPPORTED:
+                        continue
                     done += 1
-                    cmd = command(client, workload, n, size, args.aiormq_python)
+                    cmd = plan.command(client, point, args.pythons)
                     line = run_one(cmd, args.timeout)
                     for _ in range(args.retries):
                         if "error" not in line:
                             break
-                        print(f"        {workload} {client} failed, again in 5 s: {line['error']}")
+                        print(
+                            f"        {point.label()} {client} failed, again in 5 s:"
+                            f" {line['error']}"
+                        )
                         time.sleep(5)
                         line = run_one(cmd, args.timeout)
                     if "error" in line:
                         failures += 1
+                        parameters = {"consumers": point.consumers} if point.consumers else {}
                         line = {
                             "client": client,
-                            "workload": workload,
-                            "n": n,
-                            "size": size,
+                            "workload": point.workload,
+                            "n": point.n,
+                            "size": point.size,
+                            **parameters,
                             **line,
                         }
                     line.update(run=round_number, run_id=run_id, quick=args.quick, **machine)
                     results.write(json.dumps(line) + "\n")
                     results.flush()
                     print(
-                        f"[{done:3}/{total}] round {round_number}  {workload:<15} {client:<8}"
+                        f"[{done:3}/{total}] round {round_number}  {point.label():<15}"
+                        f" {client:<10}"
                         f" {describe(line)}",
                         flush=True,
                     )
@@ -210,6 +263,9 @@ def main() -> int:
     print(summary.table(lines))
     print()
     print(summary.runs_note(lines))
+    for text in series.tables(lines):
+        print()
+        print(text)
     print(f"{total} runs in {elapsed:.0f} s, {failures} failed; results: {out}")
     return 1 if failures else 0
 

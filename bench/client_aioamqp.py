@@ -4,7 +4,8 @@ basic_consume(callback, queue_name=...), basic_client_ack, confirm_select + awai
     python -m bench.client_aioamqp --workload publish [--n N] [--size BYTES]
 
 prints one JSON result line (see bench/common.py). Queues are exclusive (gone if the process
-dies) and deleted at the end.
+dies) and deleted at the end. Only aioamqp 0.15's documented API is used, so that
+bench/client_aioamqp015.py runs these same workloads on aioamqp 0.15.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from typing import Any
 import aioamqp
 
 from . import common
+from .consumer_process import DONE, READY, ConsumerProcess, signal
 
-CLIENT = "aioamqp"
-
-
+CLIENT = "aioamqp"  # main() sets the name results go under
 SERVER_VERSION = "?"
 
 
@@ -213,8 +213,98 @@ async def large(n: int, size: int) -> float:
         await disconnect(consumer_transport, consumer)
 
 
+async def sweep(n: int, size: int) -> tuple[float, dict[str, int]]:
+    transport, protocol = await connect()
+    channel = await protocol.channel()
+    queue = common.queue_name(CLIENT, "sweep")
+    payload = common.body(size)
+    try:
+        async with ConsumerProcess(queue, n, size) as consumer:
+            baseline = common.reset_peak_rss()
+            with common.measured() as clock:
+                for _ in range(n):
+                    await channel.publish(payload, "", queue)
+                await consumer.done()
+            growth = common.peak_rss() - baseline
+        return clock.seconds, {"rss_growth_bytes": growth}
+    finally:
+        await disconnect(transport, protocol)
+
+
+async def sweep_consumer(queue: str, n: int, size: int) -> None:
+    transport, protocol = await connect()
+    channel = await protocol.channel()
+    await channel.queue_declare(queue, exclusive=True)
+    await channel.basic_qos(prefetch_count=common.sweep_prefetch(size))
+    done = asyncio.get_running_loop().create_future()
+    received = 0
+
+    async def on_message(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
+        nonlocal received
+        if len(body) != size:
+            raise RuntimeError(f"got {len(body)} bytes, expected {size}")
+        await channel.basic_client_ack(envelope.delivery_tag)
+        received += 1
+        if received == n:
+            done.set_result(None)
+
+    try:
+        await channel.basic_consume(on_message, queue_name=queue)
+        signal(READY)
+        await done
+        signal(DONE)
+    finally:
+        await disconnect(transport, protocol)  # the queue is exclusive: gone with it
+
+
+async def fanout(n: int, size: int, consumers: int) -> float:
+    transport, protocol = await connect()
+    publisher = await protocol.channel()
+    channels = [await protocol.channel() for _ in range(consumers)]
+    queues = [common.queue_name(CLIENT, "fanout", str(i)) for i in range(consumers)]
+    per_queue = n // consumers
+    payload = common.body(size)
+    try:
+        for queue in queues:  # prefill, untimed
+            await publisher.queue_declare(queue, exclusive=True)
+            for _ in range(per_queue):
+                await publisher.publish(payload, "", queue)
+        for queue in queues:
+            await common.wait_for_count(counter(publisher, queue), per_queue)
+        for channel in channels:
+            await channel.basic_qos(prefetch_count=common.PREFETCH)
+        done = asyncio.get_running_loop().create_future()
+        received = 0
+
+        async def on_message(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
+            nonlocal received
+            await channel.basic_client_ack(envelope.delivery_tag)
+            received += 1
+            if received == n:
+                done.set_result(None)
+
+        with common.measured() as clock:
+            await asyncio.gather(
+                *(c.basic_consume(on_message, queue_name=q) for c, q in zip(channels, queues))
+            )
+            await done
+            await counter(publisher, queues[0])()  # a round trip: the broker has the acks
+        return clock.seconds
+    finally:
+        await disconnect(transport, protocol)  # the queues are exclusive: gone with it
+
+
 WORKLOADS = {name: globals()[name] for name in common.WORKLOADS}
 
 
+def main(client: str) -> None:
+    """Run the workload named on the command line, its result under client's name."""
+    global CLIENT
+    CLIENT = client
+    common.run_client(
+        client, WORKLOADS, sweep_consumer, lambda: SERVER_VERSION, lambda: aioamqp.__version__
+    )
+
+
 if __name__ == "__main__":
-    common.run_client(CLIENT, WORKLOADS, lambda: SERVER_VERSION, lambda: aioamqp.__version__)
+    main("aioamqp")

@@ -20,6 +20,7 @@ import aiormq
 from pamqp.commands import Basic
 
 from . import common
+from .consumer_process import DONE, READY, ConsumerProcess, signal
 
 CLIENT = "aiormq"
 SERVER_VERSION = "?"
@@ -208,8 +209,91 @@ async def large(n: int, size: int) -> float:
         await consumer.close()
 
 
+async def sweep(n: int, size: int) -> tuple[float, dict[str, int]]:
+    connection = await connect()
+    channel = await connection.channel(publisher_confirms=False)
+    queue = common.queue_name(CLIENT, "sweep")
+    payload = common.body(size)
+    try:
+        async with ConsumerProcess(queue, n, size) as consumer:
+            baseline = common.reset_peak_rss()
+            with common.measured() as clock:
+                for _ in range(n):
+                    await channel.basic_publish(payload, routing_key=queue)
+                await consumer.done()
+            growth = common.peak_rss() - baseline
+        return clock.seconds, {"rss_growth_bytes": growth}
+    finally:
+        await connection.close()
+
+
+async def sweep_consumer(queue: str, n: int, size: int) -> None:
+    connection = await connect()
+    channel = await connection.channel(publisher_confirms=False)
+    await channel.queue_declare(queue, exclusive=True)
+    await channel.basic_qos(prefetch_count=common.sweep_prefetch(size))
+    done = asyncio.get_running_loop().create_future()
+    received = 0
+
+    async def on_message(message: Any) -> None:
+        nonlocal received
+        if len(message.body) != size:
+            raise RuntimeError(f"got {len(message.body)} bytes, expected {size}")
+        await message.channel.basic_ack(message.delivery_tag)
+        received += 1
+        if received == n:
+            done.set_result(None)
+
+    try:
+        await channel.basic_consume(queue, on_message)
+        signal(READY)
+        await done
+        signal(DONE)
+    finally:
+        await connection.close()  # the queue is exclusive: gone with it
+
+
+async def fanout(n: int, size: int, consumers: int) -> float:
+    connection = await connect()
+    publisher = await connection.channel(publisher_confirms=False)
+    channels = [await connection.channel(publisher_confirms=False) for _ in range(consumers)]
+    queues = [common.queue_name(CLIENT, "fanout", str(i)) for i in range(consumers)]
+    per_queue = n // consumers
+    payload = common.body(size)
+    try:
+        for queue in queues:  # prefill, untimed
+            await publisher.queue_declare(queue, exclusive=True)
+            for _ in range(per_queue):
+                await publisher.basic_publish(payload, routing_key=queue)
+        for queue in queues:
+            await common.wait_for_count(counter(publisher, queue), per_queue)
+        for channel in channels:
+            await channel.basic_qos(prefetch_count=common.PREFETCH)
+        done = asyncio.get_running_loop().create_future()
+        received = 0
+
+        async def on_message(message: Any) -> None:
+            nonlocal received
+            await message.channel.basic_ack(message.delivery_tag)
+            received += 1
+            if received == n:
+                done.set_result(None)
+
+        with common.measured() as clock:
+            await asyncio.gather(
+                *(c.basic_consume(q, on_message) for c, q in zip(channels, queues))
+            )
+            await done
+            await counter(publisher, queues[0])()  # a round trip: the broker has the acks
+        return clock.seconds
+    finally:
+        await connection.close()  # the queues are exclusive: gone with it
+
+
 WORKLOADS = {name: globals()[name] for name in common.WORKLOADS}
 
 
 if __name__ == "__main__":
-    common.run_client(CLIENT, WORKLOADS, lambda: SERVER_VERSION, lambda: version("aiormq"))
+    common.run_client(
+        CLIENT, WORKLOADS, sweep_consumer, lambda: SERVER_VERSION, lambda: version("aiormq")
+    )

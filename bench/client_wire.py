@@ -1,15 +1,11 @@
-"""The wire ceiling: a minimal asyncio AMQP client built on this project's codec only
-(aioamqp._generated methods and properties, aioamqp.frames), doing each workload with as little
-Python per message as the protocol allows. It is what a client on this codec could reach if its
-own layers cost nothing; aioamqp's results are reported as a fraction of it.
+"""The wire ceiling's workloads, on the minimal client of bench/wire_connection.py: what a client
+on this project's codec could reach if its own layers cost nothing; aioamqp's results are
+reported as a fraction of it.
 
-- handshake: connection.start/tune/open with PLAIN, no heartbeats; one channel per connection.
-- publishing: one message is encoded once and written as a block of many copies per
-  transport.write, as fast as the socket takes them (pause_writing/resume_writing honoured).
+- publishing: one pre-encoded message written as a block of many copies per transport.write.
 - confirms: a window of INFLIGHT unconfirmed messages, refilled in one write per ack frame.
-- deliveries: frames cut by aioamqp.frames.FrameParser; the delivery tag is read from
-  basic.deliver with one struct call, bodies are not joined (only rpc_latency reads properties
-  and body), and the acks for one socket read go out as one write.
+- deliveries: only rpc_latency reads properties and body (the sweep checks body sizes from the
+  content header); the acks of one socket read go out as one write.
 
     python -m bench.client_wire --workload publish [--n N] [--size BYTES]
 
@@ -19,238 +15,20 @@ prints one JSON result line (see bench/common.py). Queues are exclusive and dele
 from __future__ import annotations
 
 import asyncio
-import socket
 import struct
 import time
-from collections import deque
-from collections.abc import Callable
-from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from aioamqp import __version__ as aioamqp_version
 from aioamqp._generated import methods as m
-from aioamqp._generated.properties import decode_basic_header, encode_basic_properties
-from aioamqp.frames import PROTOCOL_HEADER, FrameParser, method_frame, publish_frames
+from aioamqp._generated.properties import decode_basic_header
+from aioamqp.frames import method_frame
 
-from . import common
+from . import common, wire_connection
+from .consumer_process import DONE, READY, ConsumerProcess, signal
+from .wire_connection import CHANNEL, WireError, connect
 
 CLIENT = "wire"
-SERVER_VERSION = "?"
-CHANNEL = 1
-HANDSHAKE_FRAME_MAX = 131072
-PUBLISH_BLOCK = 1000  # messages per transport.write when publishing without confirms
-
-_INDEX = struct.Struct(">I")
-_LONGLONG = struct.Struct(">Q")
-_DELIVER = m.BasicDeliver.INDEX
-_ACK = m.BasicAck.INDEX
-_NACK = m.BasicNack.INDEX
-
-# on_message(delivery_tag, header_payload, body); body is None unless keep_body is set.
-MessageHandler = Callable[[int, bytes, "bytes | None"], None]
-
-
-class WireError(Exception):
-    pass
-
-
-class Wire(asyncio.Protocol):
-    """One connection with channel 1 open. Synchronous replies resolve in request order."""
-
-    def __init__(self) -> None:
-        self.parser = FrameParser(HANDSHAKE_FRAME_MAX)
-        self.transport: asyncio.Transport | None = None
-        self.frame_max = HANDSHAKE_FRAME_MAX
-        self.server_properties: dict[str, Any] = {}
-        self.credentials: tuple[str, str, str] = ("guest", "guest", "/")
-        loop = asyncio.get_running_loop()
-        self.opened: asyncio.Future[None] = loop.create_future()
-        self.closed: asyncio.Future[None] = loop.create_future()
-        self.replies: deque[asyncio.Future[Any]] = deque()
-        self.error: Exception | None = None
-        self.watchers: list[asyncio.Future[Any]] = []  # failed with the connection
-        self.resume: asyncio.Future[None] | None = None  # set while writing is paused
-        # content in progress
-        self.delivery_tag = 0
-        self.header = b""
-        self.remaining = 0
-        self.parts: list[bytes] = []
-        self.keep_body = False
-        self.on_message: MessageHandler | None = None
-        self.on_confirm: Callable[[int, bool, bool], None] | None = None
-        self.outgoing: list[bytes] = []  # written once per socket read (acks)
-
-    # -- asyncio.Protocol
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
-        transport.write(PROTOCOL_HEADER)  # type: ignore[attr-defined]
-
-    def data_received(self, data: bytes) -> None:
-        try:
-            for frame_type, _channel, buf, start, end in self.parser.feed(data):
-                payload = buf[start:end]
-                if frame_type == 1:
-                    (index,) = _INDEX.unpack_from(payload)
-                    if index == _DELIVER:  # consumer tag (shortstr), then the delivery tag
-                        (self.delivery_tag,) = _LONGLONG.unpack_from(payload, 5 + payload[4])
-                    elif index == _ACK or index == _NACK:
-                        method = m.decode_method(payload)
-                        self.on_confirm(method.delivery_tag, method.multiple, index == _ACK)
-                    else:
-                        self.on_method(m.decode_method(payload))
-                elif frame_type == 2:
-                    (self.remaining,) = _LONGLONG.unpack_from(payload, 4)
-                    self.header = payload
-                    if self.remaining == 0:
-                        self.on_message(self.delivery_tag, payload, b"")
-                elif frame_type == 3:
-                    self.remaining -= len(payload)
-                    if self.keep_body:
-                        self.parts.append(payload)
-                    if self.remaining == 0:
-                        body = None
-                        if self.keep_body:
-                            body = b"".join(self.parts)
-                            self.parts = []
-                        self.on_message(self.delivery_tag, self.header, body)
-        except Exception as exc:  # noqa: BLE001 - a benchmark: stop on anything
-            self.fail(exc)
-            self.transport.close()
-            return
-        if self.outgoing:
-            self.transport.write(b"".join(self.outgoing))
-            self.outgoing.clear()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.fail(exc or WireError("connection lost"))
-
-    def pause_writing(self) -> None:
-        self.resume = asyncio.get_running_loop().create_future()
-
-    def resume_writing(self) -> None:
-        resume, self.resume = self.resume, None
-        if resume is not None and not resume.done():
-            resume.set_result(None)
-
-    # -- methods
-
-    def on_method(self, method: m.Method) -> None:
-        if isinstance(method, m.ConnectionStart):
-            self.server_properties = method.server_properties
-            login, password, _ = self.credentials
-            self.send(
-                0,
-                m.ConnectionStartOk(
-                    {"product": "bench-wire"}, "PLAIN", f"\0{login}\0{password}".encode(), "en_US"
-                ),
-            )
-        elif isinstance(method, m.ConnectionTune):
-            self.frame_max = method.frame_max or HANDSHAKE_FRAME_MAX
-            self.parser.frame_max = self.frame_max
-            self.send(0, m.ConnectionTuneOk(method.channel_max, self.frame_max, 0))
-            self.send(0, m.ConnectionOpen(self.credentials[2]))
-        elif isinstance(method, m.ConnectionOpenOk):
-            self.opened.set_result(None)
-        elif isinstance(method, (m.ConnectionClose, m.ChannelClose)):
-            raise WireError(f"closed by the broker: {method.reply_code} {method.reply_text}")
-        elif isinstance(method, m.ConnectionCloseOk):
-            self.closed.set_result(None)
-        else:
-            self.replies.popleft().set_result(method)
-
-    def send(self, channel: int, method: m.Method) -> None:
-        self.transport.write(method_frame(channel, method.encode()))
-
-    async def call(self, method: m.Method) -> Any:
-        """A synchronous method on channel 1; returns the reply method."""
-        future = asyncio.get_running_loop().create_future()
-        self.replies.append(future)
-        self.send(CHANNEL, method)
-        return await self.wait(future)
-
-    async def wait(self, future: asyncio.Future[Any]) -> Any:
-        if self.error is not None:
-            raise self.error
-        self.watchers.append(future)
-        try:
-            return await future
-        finally:
-            self.watchers.remove(future)
-
-    def fail(self, exc: Exception) -> None:
-        if self.error is None:
-            self.error = exc
-        for future in [*self.replies, *self.watchers, self.opened, self.closed, self.resume]:
-            if future is not None and not future.done():
-                future.set_exception(exc)
-                future.exception()
-
-    async def write(self, data: bytes) -> None:
-        """Write when the transport takes more (waits while its buffer is over the limit)."""
-        while self.resume is not None:
-            await self.wait(self.resume)
-        if self.error is not None:
-            raise self.error
-        self.transport.write(data)
-
-    # -- helpers
-
-    def message(self, routing_key: str, body: bytes, properties: Any = None) -> bytes:
-        """One whole publish (method, header, body frames) to the default exchange."""
-        return publish_frames(
-            CHANNEL,
-            m.BasicPublish.pack("", routing_key),
-            encode_basic_properties(properties),
-            body,
-            self.frame_max,
-        )
-
-    async def declare(self, queue: str) -> None:
-        await self.call(m.QueueDeclare(queue, exclusive=True))
-
-    async def count(self, queue: str) -> int:
-        reply = await self.call(m.QueueDeclare(queue, passive=True))
-        return reply.message_count
-
-    async def delete(self, queue: str) -> None:
-        await self.call(m.QueueDelete(queue))
-
-    async def consume(self, queue: str, no_ack: bool = False) -> None:
-        await self.call(m.BasicConsume(queue, f"bench-wire.{queue}", no_ack=no_ack))
-
-    async def publish_many(self, message: bytes, n: int) -> None:
-        block = message * PUBLISH_BLOCK
-        sent = 0
-        while sent < n:
-            count = min(PUBLISH_BLOCK, n - sent)
-            await self.write(block if count == PUBLISH_BLOCK else message * count)
-            sent += count
-
-    async def close(self) -> None:
-        if self.error is None:
-            self.send(0, m.ConnectionClose(200, "bye", 0, 0))
-            await self.wait(self.closed)
-        self.transport.close()
-
-
-async def connect() -> Wire:
-    global SERVER_VERSION
-    parts = urlsplit(common.url())
-    host, port = parts.hostname or "127.0.0.1", parts.port or 5672
-    vhost = unquote(parts.path[1:]) if parts.path not in ("", "/") else "/"
-    loop = asyncio.get_running_loop()
-    transport, wire = await loop.create_connection(Wire, host, port)
-    transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    wire.credentials = (
-        unquote(parts.username or "guest"),
-        unquote(parts.password or "guest"),
-        vhost,
-    )
-    await wire.wait(wire.opened)
-    await wire.call(m.ChannelOpen())
-    SERVER_VERSION = common.server_version(wire.server_properties)
-    return wire
+_BODY_SIZE = struct.Struct(">Q")  # in a content header, after class id and weight
 
 
 async def publish(n: int, size: int) -> float:
@@ -431,10 +209,94 @@ async def large(n: int, size: int) -> float:
         await consumer.close()
 
 
+async def sweep(n: int, size: int) -> tuple[float, dict[str, int]]:
+    publisher = await connect()
+    queue = common.queue_name(CLIENT, "sweep")
+    message = publisher.message(queue, common.body(size))
+    try:
+        async with ConsumerProcess(queue, n, size) as consumer:
+            baseline = common.reset_peak_rss()
+            with common.measured() as clock:
+                await publisher.publish_many(message, n)
+                await consumer.done()
+            growth = common.peak_rss() - baseline
+        return clock.seconds, {"rss_growth_bytes": growth}
+    finally:
+        await publisher.close()
+
+
+async def sweep_consumer(queue: str, n: int, size: int) -> None:
+    consumer = await connect()
+    await consumer.declare(queue)
+    await consumer.call(m.BasicQos(prefetch_count=common.sweep_prefetch(size)))
+    done = asyncio.get_running_loop().create_future()
+    received = 0
+    ack = m.BasicAck.pack
+
+    def on_message(tag: int, header: bytes, body: bytes | None) -> None:
+        nonlocal received
+        (body_size,) = _BODY_SIZE.unpack_from(header, 4)
+        if body_size != size:
+            raise WireError(f"got {body_size} bytes, expected {size}")
+        consumer.outgoing.append(method_frame(CHANNEL, ack(tag, False)))
+        received += 1
+        if received == n:
+            done.set_result(None)
+
+    consumer.on_message = on_message
+    try:
+        await consumer.consume(queue)
+        signal(READY)
+        await consumer.wait(done)
+        signal(DONE)
+    finally:
+        await consumer.close()  # the queue is exclusive: gone with it
+
+
+async def fanout(n: int, size: int, consumers: int) -> float:
+    wire = await connect()  # channel 1 declares and publishes; channels 2.. consume
+    channels = range(CHANNEL + 1, CHANNEL + 1 + consumers)
+    queues = [common.queue_name(CLIENT, "fanout", str(i)) for i in range(consumers)]
+    per_queue = n // consumers
+    payload = common.body(size)
+    for channel in channels:
+        await wire.open_channel(channel)
+        await wire.call(m.BasicQos(prefetch_count=common.PREFETCH), channel)
+    for queue in queues:  # prefill, untimed
+        await wire.declare(queue)
+        await wire.publish_many(wire.message(queue, payload), per_queue)
+    for queue in queues:
+        await common.wait_for_count(lambda: wire.count(queue), per_queue)
+    done = asyncio.get_running_loop().create_future()
+    received = 0
+    ack = m.BasicAck.pack
+
+    def on_message(tag: int, header: bytes, body: bytes | None) -> None:
+        nonlocal received
+        wire.outgoing.append(method_frame(wire.delivery_channel, ack(tag, False)))
+        received += 1
+        if received == n:
+            done.set_result(None)
+
+    wire.on_message = on_message
+    try:
+        with common.measured() as clock:
+            await asyncio.gather(*(wire.consume(q, channel=c) for q, c in zip(queues, channels)))
+            await wire.wait(done)
+            await wire.count(queues[0])  # a round trip: the broker has taken the acks
+        return clock.seconds
+    finally:
+        await wire.close()  # the queues are exclusive: gone with the connection
+
+
 WORKLOADS = {name: globals()[name] for name in common.WORKLOADS}
 
 
 if __name__ == "__main__":
     common.run_client(
-        CLIENT, WORKLOADS, lambda: SERVER_VERSION, lambda: f"aioamqp {aioamqp_version} codec"
+        CLIENT,
+        WORKLOADS,
+        sweep_consumer,
+        lambda: wire_connection.SERVER_VERSION,
+        lambda: f"aioamqp {aioamqp_version} codec",
     )

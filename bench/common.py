@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
 import json
 import os
 import platform
@@ -20,23 +21,47 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/"
+KIB = 1024
 MIB = 1024 * 1024
 
-# Workload name -> (default message count, default body size in bytes, quick count).
+# Workload name -> (default message count, default body size in bytes, quick count). The sweep
+# and the fan-out run at several points (SWEEP_COUNTS, FANOUT_CONSUMERS); theirs are the
+# defaults of a lone run.
 WORKLOADS: dict[str, tuple[int, int, int]] = {
     "publish": (100_000, 64, 10_000),
     "publish_confirm": (100_000, 64, 10_000),
     "consume": (100_000, 64, 10_000),
     "rpc_latency": (5_000, 64, 500),
     "large": (200, 4 * MIB, 20),
+    "sweep": (300, 4 * MIB, 30),
+    "fanout": (50_000, 64, 5_000),
 }
+# sweep: body size -> (message count, quick count), 1-3 s a point for this client on 2 cores
+# (aioamqp 0.15 takes about 3 times as long below 1 MiB, aiormq up to 7 times).
+SWEEP_COUNTS: dict[int, tuple[int, int]] = {
+    64: (30_000, 3_000),
+    4 * KIB: (30_000, 3_000),
+    64 * KIB: (10_000, 1_000),
+    MIB: (1_500, 150),
+    4 * MIB: (300, 30),
+}
+FANOUT_CONSUMERS = (1, 10, 100, 1000)  # fanout: consumers, each on its own channel and queue
 INFLIGHT = 1_000  # publish_confirm: unconfirmed messages at most
-PREFETCH = 1_000  # consume: basic.qos prefetch_count
+PREFETCH = 1_000  # consume, fanout: basic.qos prefetch_count (per channel)
 LARGE_PREFETCH = 8  # large: 8 x 4 MiB unacked at most per consumer
+SWEEP_PREFETCH_BYTES = 32 * MIB  # sweep: unacked bodies at most, in bytes (8 to PREFETCH bodies)
 RPC_WARMUP = 100  # rpc_latency: untimed round trips first
 POLL_INTERVAL = 0.001  # s between passive queue.declare polls while waiting for the queue to fill
 
-CLIENTS = ("aioamqp", "aiormq", "wire")
+CLIENTS = ("aioamqp", "aioamqp015", "aiormq", "wire")
+# (client, workload) pairs a client cannot run, with the reason the report gives.
+UNSUPPORTED: dict[tuple[str, str], str] = {
+    ("aioamqp015", "publish_confirm"): (
+        "aioamqp 0.15 resolves a broker's basic.ack for its own delivery tag only, ignoring"
+        " multiple=True, which RabbitMQ sends once several publishes are unconfirmed: with"
+        " 1,000 in flight most publishes wait forever"
+    ),
+}
 
 
 def url() -> str:
@@ -48,12 +73,26 @@ def parse_args(client: str) -> argparse.Namespace:
     parser.add_argument("--workload", required=True, choices=sorted(WORKLOADS))
     parser.add_argument("--n", type=int, help="messages (round trips for rpc_latency)")
     parser.add_argument("--size", type=int, help="body size in bytes")
+    parser.add_argument("--consumers", type=int, help="fanout: consumers (default 1)")
+    parser.add_argument(
+        "--consume-queue",
+        metavar="QUEUE",
+        help="sweep: be the consumer process of a publishing run (bench/consumer_process.py)",
+    )
     args = parser.parse_args()
     default_n, default_size, _ = WORKLOADS[args.workload]
     if args.n is None:
         args.n = default_n
     if args.size is None:
         args.size = default_size
+    if args.workload == "fanout":
+        args.consumers = args.consumers or 1
+        if args.n % args.consumers:
+            parser.error(f"--n {args.n} does not spread evenly over {args.consumers} consumers")
+    elif args.consumers is not None:
+        parser.error("--consumers is for the fanout workload")
+    if args.consume_queue and args.workload != "sweep":
+        parser.error("--consume-queue is for the sweep workload")
     return args
 
 
@@ -64,6 +103,36 @@ def queue_name(client: str, workload: str, role: str = "") -> str:
 
 def body(size: int) -> bytes:
     return (b"0123456789abcdef" * (size // 16 + 1))[:size]
+
+
+def sweep_prefetch(size: int) -> int:
+    """The sweep consumer's prefetch: SWEEP_PREFETCH_BYTES of bodies, 8 to PREFETCH of them."""
+    return max(LARGE_PREFETCH, min(PREFETCH, SWEEP_PREFETCH_BYTES // size))
+
+
+def _proc_status_bytes(field: str) -> int:
+    for text in open("/proc/self/status"):
+        if text.startswith(field + ":"):
+            return int(text.split()[1]) * 1024  # "VmHWM:   13540 kB"
+    raise RuntimeError(f"no {field} in /proc/self/status")
+
+
+def reset_peak_rss() -> int:
+    """Start a new peak-RSS window (Linux: VmHWM drops to VmRSS); returns the RSS in bytes.
+
+    The process's peak before the window (a consumer's bodies, the interpreter's start) would
+    otherwise hide what the measured part adds, and so would freed memory still resident
+    (malloc keeps some for reuse): glibc's malloc_trim hands it back first.
+    """
+    ctypes.CDLL(None).malloc_trim(0)
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+    return _proc_status_bytes("VmRSS")
+
+
+def peak_rss() -> int:
+    """The highest RSS in bytes since reset_peak_rss()."""
+    return _proc_status_bytes("VmHWM")
 
 
 async def wait_for_count(
@@ -100,8 +169,10 @@ def result(
     rabbitmq: str,
     client_version: str,
     latencies: list[float] | None = None,
+    fields: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON result of one run. latencies (seconds, one per round trip) for rpc_latency."""
+    """The JSON result of one run. latencies (seconds, one per round trip) for rpc_latency;
+    fields: a workload's own measurements and parameters (consumers, rss_growth_bytes)."""
     line: dict[str, Any] = {
         "client": client,
         "workload": workload,
@@ -110,13 +181,14 @@ def result(
         "seconds": round(seconds, 6),
         "msgs_per_s": round(n / seconds, 1),
     }
-    if workload == "large":
+    if workload in ("large", "sweep"):
         line["mb_per_s"] = round(n * size / seconds / 1e6, 2)
     if latencies is not None:
         ordered = sorted(latencies)
         line["p50_us"] = round(percentile(ordered, 0.50) * 1e6, 1)
         line["p99_us"] = round(percentile(ordered, 0.99) * 1e6, 1)
         line["mean_us"] = round(sum(ordered) / len(ordered) * 1e6, 1)
+    line.update(fields or {})
     line.update(
         python=platform.python_version(),
         rabbitmq=rabbitmq,
@@ -199,19 +271,27 @@ def section_end() -> None:
 
 def run_client(
     client: str,
-    workloads: dict[str, Callable[[int, int], Awaitable[Any]]],
+    workloads: dict[str, Callable[..., Awaitable[Any]]],
+    sweep_consumer: Callable[[str, int, int], Awaitable[None]],
     server_version: Callable[[], str],
     client_version: Callable[[], str],
 ) -> None:
     """A client script's main: run the workload named on the command line, print its result.
 
-    A workload returns its seconds, or (seconds, latencies) for rpc_latency.
+    A workload takes (n, size), and consumers= for fanout. It returns its seconds, or (seconds,
+    latencies) for rpc_latency, or (seconds, fields) for its own measurements. With
+    --consume-queue the script is instead the consumer process of a sweep run:
+    sweep_consumer(queue, n, size) consumes n messages and signals as it goes.
     """
     args = parse_args(client)
+    if args.consume_queue:
+        asyncio.run(sweep_consumer(args.consume_queue, args.n, args.size))
+        return
+    parameters = {} if args.consumers is None else {"consumers": args.consumers}
 
     async def run() -> dict[str, Any]:
-        outcome = await workloads[args.workload](args.n, args.size)
-        seconds, latencies = outcome if isinstance(outcome, tuple) else (outcome, None)
+        outcome = await workloads[args.workload](args.n, args.size, **parameters)
+        seconds, detail = outcome if isinstance(outcome, tuple) else (outcome, None)
         return result(
             client,
             args.workload,
@@ -220,7 +300,8 @@ def run_client(
             seconds,
             rabbitmq=server_version(),
             client_version=client_version(),
-            latencies=latencies,
+            latencies=detail if isinstance(detail, list) else None,
+            fields={**parameters, **(detail if isinstance(detail, dict) else {})},
         )
 
     emit(asyncio.run(run()))

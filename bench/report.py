@@ -1,5 +1,7 @@
-"""Write docs/benchmarks.md (summary table, machine) and docs/benchmarks.png (bar chart) from
-one `python -m bench` results file, by default the newest full (non --quick) run.
+"""Write docs/benchmarks.md (summary tables, machine) and its charts, docs/benchmarks.png (bars
+per workload), docs/benchmarks-sizes.png (the message-size sweep) and
+docs/benchmarks-fanout.png (the fan-out), from one `python -m bench` results file, by default
+the newest full (non --quick) run. A section whose workload is not in the file is left out.
 
     python -m bench.report [--results bench/results/X.jsonl] [--out docs/benchmarks.md]
 
@@ -13,19 +15,11 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from . import summary
+from . import charts, plan, series, summary
+from .common import UNSUPPORTED
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-COLOURS = {"aioamqp": "#2b6cb0", "aiormq": "#dd6b20", "wire": "#718096"}
-LABELS = {"aioamqp": "aioamqp (this client)", "aiormq": "aiormq", "wire": "wire ceiling"}
-TITLES = {
-    "publish": "publish, no confirms",
-    "publish_confirm": "publish with confirms",
-    "consume": "consume + ack",
-    "rpc_latency": "RPC round trip (p50)",
-    "large": "4 MiB messages",
-}
 
 
 def newest_full_run() -> Path:
@@ -33,7 +27,9 @@ def newest_full_run() -> Path:
     candidates = sorted(p for p in RESULTS.glob("*.jsonl") if not p.stem.endswith("-quick"))
     if not candidates:
         raise SystemExit(f"no results in {RESULTS}: run `make bench` first")
-    everything = {(w, c) for w in summary.WORKLOAD_ORDER for c in summary.CLIENT_ORDER}
+    everything = {
+        (w, c) for w in plan.WORKLOAD_ORDER for c in summary.CLIENT_ORDER
+    } - UNSUPPORTED.keys()
     for path in reversed(candidates):
         if {(line["workload"], line["client"]) for line in summary.load([path])} >= everything:
             return path
@@ -47,57 +43,48 @@ def first(lines: list[dict[str, Any]], key: str, client: str | None = None) -> s
     return "?"
 
 
-def chart(lines: list[dict[str, Any]], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    data = summary.stats(lines)
-    workloads = [w for w in summary.WORKLOAD_ORDER if any(l["workload"] == w for l in lines)]
-    fig, axes = plt.subplots(1, len(workloads), figsize=(3.2 * len(workloads), 3.8), squeeze=False)
-    for ax, workload in zip(axes[0], workloads):
-        metric = summary.METRICS[workload][0]
-        clients, medians, below, above = [], [], [], []
-        for client in summary.CLIENT_ORDER:
-            s = data.get((workload, client, metric.key))
-            if s is None:
-                continue
-            clients.append(client)
-            medians.append(s.median)
-            below.append(s.median - s.low)
-            above.append(s.high - s.median)
-        positions = range(len(clients))
-        ax.bar(
-            positions,
-            medians,
-            yerr=[below, above],
-            capsize=4,
-            color=[COLOURS[c] for c in clients],
-        )
-        for x, value, up in zip(positions, medians, above):
-            ax.annotate(
-                f"{value:,.0f}",
-                (x, value + up),  # above the error bar
-                xytext=(0, 3),
-                textcoords="offset points",
-                ha="center",
-                va="bottom",
-                fontsize=8,
-            )
-        ax.set_xticks(list(positions), [c if c != "wire" else "wire\nceiling" for c in clients])
-        better = "higher is better" if metric.higher_is_better else "lower is better"
-        ax.set_title(f"{TITLES[workload]}\n{metric.unit}, {better}", fontsize=10)
-        ax.margins(y=0.15)
-        ax.tick_params(axis="y", labelsize=8)
-        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-    fig.suptitle("aioamqp, aiormq and the wire ceiling (median, bars: min–max)", fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+def series_sections(lines: list[dict[str, Any]], sizes_png: Path, fanout_png: Path) -> list[str]:
+    """The sweep's and the fan-out's sections, for the workloads the run has."""
+    out = []
+    if series.points(lines, "sweep"):
+        out += [
+            "## Message size",
+            "",
+            "Publish + consume throughput, msg/s, per body size:",
+            "",
+            series.sweep_table(lines),
+            "",
+            "Peak RSS growth of the publishing process while it publishes the stream, MiB (the "
+            "target, for this client, is met when its largest run stays under it):",
+            "",
+            series.rss_table(lines),
+            "",
+            f"![Throughput and the publisher's RSS growth against body size]({sizes_png.name})",
+            "",
+        ]
+    if series.points(lines, "fanout"):
+        out += [
+            "## Fan-out",
+            "",
+            "Consume throughput, msg/s, per number of consumers (one connection; a channel and a "
+            "queue per consumer):",
+            "",
+            series.fanout_table(lines),
+            "",
+            f"![Consume throughput against the number of consumers]({fanout_png.name})",
+            "",
+        ]
+    if out:
+        out += [
+            "Median of the runs per cell, (min–max) after it. Ratios are of medians; *best of "
+            "aioamqp 0.15 and aiormq* is the faster of the two at that point.",
+            "",
+        ]
+    return out
 
 
-def markdown(lines: list[dict[str, Any]], results: Path, png: Path) -> str:
+def markdown(lines: list[dict[str, Any]], results: Path, pngs: list[Path]) -> str:
+    bars_png, sizes_png, fanout_png = pngs
     run_id = first(lines, "run_id")
     try:
         when = datetime.datetime.strptime(run_id, "%Y%m%dT%H%M%SZ").strftime("%Y-%m-%d %H:%M UTC")
@@ -111,9 +98,12 @@ def markdown(lines: list[dict[str, Any]], results: Path, png: Path) -> str:
         f"- Python {first(lines, 'python')} (every client, each in its own process)",
         f"- RabbitMQ {first(lines, 'rabbitmq')}, on the same machine, over loopback",
         f"- aioamqp {first(lines, 'client_version', 'aioamqp')},"
+        f" aioamqp 0.15: {first(lines, 'client_version', 'aioamqp015')},"
         f" aiormq {first(lines, 'client_version', 'aiormq')}",
         f"- run: {when}, `{rel_results}`",
     ]
+    fanout = next((line for line in lines if line["workload"] == "fanout"), None)
+    fanout_n = f"{fanout['n']:,}" if fanout else "?"
     workloads = [
         f"- **publish** ({sizes.get('publish', '?')}): to a fresh queue through the default "
         "exchange, no confirms. The clock stops when a passive `queue.declare` reports that the "
@@ -129,14 +119,28 @@ def markdown(lines: list[dict[str, Any]], results: Path, png: Path) -> str:
         "and replying to `reply_to` with the `correlation_id`), after 100 untimed round trips.",
         f"- **large** ({sizes.get('large', '?')}): published on one connection and consumed "
         "(prefetch 8, ack each) on another, concurrently; MB/s counts each body once (10^6 B).",
+        "- **sweep** (the message counts are in its table): for each body size, published on "
+        "one connection and consumed on another, concurrently, the consumer in a second process "
+        "of the same client (prefetch: 32 MiB of bodies, 8 to 1,000 messages; ack each). The "
+        "clock starts once the consumer consumes and stops at its last message. Over the same "
+        "span the publishing process's peak RSS (Linux `VmHWM`, reset at the start, after glibc's "
+        "`malloc_trim` hands back freed memory) less its RSS at the start is its RSS growth: "
+        "with the consumer elsewhere, it is what publishing costs. The target for this client, 4 × size + 2 MiB, allows a few copies of the "
+        "message in flight, not a backlog.",
+        f"- **fanout** ({fanout_n} msgs × 64 B in all): for each consumer count C, C queues are "
+        f"filled with {fanout_n} / C messages each (untimed), then consumed on one connection by C "
+        "consumers, each on a channel of its own (prefetch 1,000, ack each). The clock starts "
+        "as the C `basic.consume`s go out (concurrently) and stops at a round trip after the "
+        "last ack.",
     ]
     return "\n".join(
         [
             "# Benchmarks",
             "",
-            "This client against [aiormq](https://github.com/mosquito/aiormq) 7.x and a *wire "
-            "ceiling*, in one run against one local RabbitMQ. Written by `make bench-report` "
-            "from the results of `make bench`; do not edit by hand.",
+            "This client against aioamqp 0.15 (the release it replaces), "
+            "[aiormq](https://github.com/mosquito/aiormq) 7.x and a *wire ceiling*, in one run "
+            "against one local RabbitMQ. Written by `make bench-report` from the results of "
+            "`make bench`; do not edit by hand.",
             "",
             "## Results",
             "",
@@ -144,8 +148,9 @@ def markdown(lines: list[dict[str, Any]], results: Path, png: Path) -> str:
             "",
             summary.runs_note(lines),
             "",
-            f"![Bar chart of the medians per workload]({png.name})",
+            f"![Bar chart of the medians per workload]({bars_png.name})",
             "",
+            *series_sections(lines, sizes_png, fanout_png),
             "## Machine",
             "",
             *machine,
@@ -159,9 +164,10 @@ def markdown(lines: list[dict[str, Any]], results: Path, png: Path) -> str:
             "",
             *workloads,
             "",
-            "Every workload runs each client in a subprocess of its own (aiormq from its own "
-            "venv), in rounds: each round runs every workload once per client, the clients' order "
-            "rotating from round to round. Queues are exclusive and deleted at the end.",
+            "Every workload runs each client in a subprocess of its own (aiormq and aioamqp 0.15 "
+            "from venvs of their own), in rounds: each round runs every workload (every size, "
+            "every consumer count) once per client, the clients' order rotating from round to "
+            "round. Queues are exclusive and go at the end.",
             "",
             "## The clients",
             "",
@@ -169,6 +175,9 @@ def markdown(lines: list[dict[str, Any]], results: Path, png: Path) -> str:
             "`channel.publish`, `basic_consume(callback, queue_name=...)`, "
             "`basic_client_ack`, `confirm_select` and awaiting `publish()` "
             "(`bench/client_aioamqp.py`).",
+            "- **aioamqp 0.15**: the 0.15.0 release from PyPI, running the same workload code as "
+            "aioamqp, which uses only 0.15's documented API (`bench/client_aioamqp015.py`; a venv "
+            "of its own, since both import as `aioamqp`). " + summary.unsupported_note(),
             "- **aiormq**: its documented `Connection`/`Channel` API: `basic_publish`, "
             "`basic_consume` with a callback, `basic_ack`, `publisher_confirms=True` "
             "(`bench/client_aiormq.py`).",
@@ -177,16 +186,18 @@ def markdown(lines: list[dict[str, Any]], results: Path, png: Path) -> str:
             "Python per message as the protocol allows: it writes one pre-encoded message many "
             "times per `transport.write`, reads a delivery's tag with one `struct` call without "
             "joining its body, and writes the acks of one socket read at once "
-            "(`bench/client_wire.py`). It is what a client on this codec could reach if its own "
-            "layers cost nothing.",
+            "(`bench/client_wire.py` on `bench/wire_connection.py`). It is what a client on this "
+            "codec could reach if its own layers cost nothing.",
             "",
             "## Running it",
             "",
             "```sh",
-            "make bench                        # ~5 minutes: every workload, 5 runs per client",
-            "make bench BENCH_ARGS='--quick'   # smoke run with reduced sizes (seconds)",
+            "make bench                        # ~20-25 minutes: every workload, 5 runs per client",
+            "make bench BENCH_ARGS='--quick'   # smoke run with reduced sizes (a few minutes)",
             "make bench BENCH_ARGS='--workloads consume --clients aioamqp,wire --runs 5'",
-            "make bench-report                 # this page and its chart from the newest full run",
+            "make bench BENCH_ARGS='--workloads sweep --sizes 65536,1048576 --runs 3'",
+            "make bench BENCH_ARGS='--workloads fanout --consumers 1,1000 --runs 3'",
+            "make bench-report                 # this page and its charts from the newest full run",
             "```",
             "",
             "Where this client's time goes: `python -m bench.profile` runs the publish, consume "
@@ -207,10 +218,18 @@ def main() -> None:
     lines = summary.load([results])
     if not lines:
         raise SystemExit(f"no successful runs in {results}")
-    png = args.out.with_suffix(".png")
-    chart(lines, png)
-    args.out.write_text(markdown(lines, results, png))
-    print(f"wrote {args.out} and {png} from {results}")
+    pngs = [args.out.with_name(args.out.stem + tail + ".png") for tail in ("", "-sizes", "-fanout")]
+    bars_png, sizes_png, fanout_png = pngs
+    charts.bars(lines, bars_png)
+    written = [bars_png]
+    if series.points(lines, "sweep"):
+        charts.sizes(lines, sizes_png)
+        written.append(sizes_png)
+    if series.points(lines, "fanout"):
+        charts.fanout(lines, fanout_png)
+        written.append(fanout_png)
+    args.out.write_text(markdown(lines, results, pngs))
+    print(f"wrote {args.out} and {', '.join(str(p) for p in written)} from {results}")
 
 
 if __name__ == "__main__":

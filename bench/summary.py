@@ -1,4 +1,5 @@
-"""Summarise result lines: median and min–max per (workload, client), ratios, targets.
+"""Summarise result lines: median and min–max per (workload, client), ratios, targets, for the
+workloads run at one point (bench/series.py summarises the sweep and the fan-out).
 
 Standard library only (the report runs it from the bench venv). The table is Markdown, which
 reads well in a terminal too.
@@ -12,8 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .common import UNSUPPORTED
+
 WORKLOAD_ORDER = ("publish", "publish_confirm", "consume", "rpc_latency", "large")
-CLIENT_ORDER = ("aioamqp", "aiormq", "wire")
+CLIENT_ORDER = ("aioamqp", "aioamqp015", "aiormq", "wire")
+CLIENT_NAMES = {
+    "aioamqp": "aioamqp",
+    "aioamqp015": "aioamqp 0.15",
+    "aiormq": "aiormq",
+    "wire": "wire ceiling",
+}
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,7 @@ def ratio(table: dict[tuple[str, str, str], Stats], workload: str, key: str, oth
     return ours.median / theirs.median
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
     if value >= 100:
         return f"{value:,.0f}"
     if value >= 10:
@@ -86,13 +95,14 @@ def _number(value: float) -> str:
     return f"{value:.2f}"
 
 
-def _cell(s: Stats | None) -> str:
+def cell(s: Stats | None, unsupported: bool = False) -> str:
+    """'median (min–max)'; n/a where the client cannot run the workload, – where it did not."""
     if s is None:
-        return "–"
-    return f"{_number(s.median)} ({_number(s.low)}–{_number(s.high)})"
+        return "n/a" if unsupported else "–"
+    return f"{number(s.median)} ({number(s.low)}–{number(s.high)})"
 
 
-def _ratio_cell(value: float | None, target: float | None, higher_is_better: bool) -> str:
+def ratio_cell(value: float | None, target: float | None, higher_is_better: bool) -> str:
     if value is None:
         return "–"
     text = f"{value:.2f}"
@@ -107,7 +117,7 @@ def sizes(lines: list[dict[str, Any]]) -> dict[str, str]:
     """workload -> 'n × size' as run (the first line's)."""
     out: dict[str, str] = {}
     for line in lines:
-        if line["workload"] not in out:
+        if line["workload"] in WORKLOAD_ORDER and line["workload"] not in out:
             size = line["size"]
             size_text = f"{size // 1048576} MiB" if size >= 1048576 else f"{size} B"
             what = "round trips" if line["workload"] == "rpc_latency" else "msgs"
@@ -120,20 +130,24 @@ def table(lines: list[dict[str, Any]]) -> str:
     data = stats(lines)
     run_sizes = sizes(lines)
     header = (
-        "| workload | metric | aioamqp | aiormq | wire ceiling "
-        "| aioamqp / wire (target) | aioamqp / aiormq (target) |"
+        "| workload | metric | "
+        + " | ".join(CLIENT_NAMES[client] for client in CLIENT_ORDER)
+        + " | aioamqp / wire (target) | aioamqp / aiormq (target) | aioamqp / aioamqp 0.15 |"
     )
-    rows = [header, "|" + "---|" * 7]
+    rows = [header, "|" + "---|" * (len(CLIENT_ORDER) + 5)]
     for workload in WORKLOAD_ORDER:
         if workload not in run_sizes:
             continue
         for metric in METRICS[workload]:
-            cells = [_cell(data.get((workload, client, metric.key))) for client in CLIENT_ORDER]
+            cells = [
+                cell(data.get((workload, client, metric.key)), (client, workload) in UNSUPPORTED)
+                for client in CLIENT_ORDER
+            ]
             ratios = [
-                _ratio_cell(
+                ratio_cell(
                     ratio(data, workload, metric.key, other), target, metric.higher_is_better
                 )
-                for other, target in zip(("wire", "aiormq"), metric.targets)
+                for other, target in zip(("wire", "aiormq", "aioamqp015"), (*metric.targets, None))
             ]
             name = f"{workload} ({run_sizes[workload]})"
             label = f"{metric.label}, {metric.unit}" + ("" if metric.higher_is_better else " ↓")
@@ -146,5 +160,15 @@ def runs_note(lines: list[dict[str, Any]]) -> str:
     runs = "/".join(str(c) for c in counts) or "0"
     return (
         f"Median of {runs} runs per cell, (min–max) after it. ↓: lower is better. Ratios are of "
-        "medians; a ratio's target is met when it is on the target's side."
+        "medians; a ratio's target is met when it is on the target's side. "
+        + unsupported_note({line["workload"] for line in lines})
+    ).rstrip()
+
+
+def unsupported_note(workloads: set[str] | None = None) -> str:
+    """Why some cells read n/a (for these workloads, by default all)."""
+    return " ".join(
+        f"n/a: no {workload} for {CLIENT_NAMES[client]}, as {reason}."
+        for (client, workload), reason in UNSUPPORTED.items()
+        if workloads is None or workload in workloads
     )

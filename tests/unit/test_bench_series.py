@@ -1,0 +1,159 @@
+"""The benchmark's planning and summaries without a broker: the points a run measures, the sweep
+and fan-out tables with their ratios and RSS target, the n/a cells, and the requirements."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # bench is a development tool, not an installed package
+    sys.path.insert(0, str(REPO))
+
+from bench import common, deps, plan, series, summary  # noqa: E402
+
+MIB = common.MIB
+
+
+def line(workload, client, n, size, msgs_per_s, **fields):
+    return {
+        "workload": workload,
+        "client": client,
+        "n": n,
+        "size": size,
+        "seconds": n / msgs_per_s,
+        "msgs_per_s": msgs_per_s,
+        **fields,
+    }
+
+
+def test_sweep_has_a_point_per_body_size_with_its_own_counts():
+    points = plan.points(["sweep"], quick=False, counts={})
+    assert [(p.size, p.n) for p in points] == [
+        (size, full) for size, (full, _) in common.SWEEP_COUNTS.items()
+    ]
+    assert [p.size for p in points] == [64, 4096, 65536, MIB, 4 * MIB]
+    quick = plan.points(["sweep"], quick=True, counts={})
+    assert all(q.n < p.n for p, q in zip(points, quick))
+
+
+def test_sizes_and_counts_narrow_the_sweep():
+    points = plan.points(["sweep"], quick=False, counts={"sweep": 7}, sizes=[64, 100])
+    assert [(p.size, p.n) for p in points] == [(64, 7), (100, 7)]
+    lone = plan.points(["sweep"], quick=False, counts={}, sizes=[100])
+    assert lone[0].n == common.WORKLOADS["sweep"][0]
+
+
+def test_fanout_has_a_point_per_consumer_count_and_spreads_evenly():
+    points = plan.points(["publish", "fanout"], quick=False, counts={})
+    assert [p.label() for p in points] == [
+        "publish",
+        "fanout C=1",
+        "fanout C=10",
+        "fanout C=100",
+        "fanout C=1000",
+    ]
+    assert {p.n for p in points[1:]} == {50_000}
+    with pytest.raises(ValueError, match="spread evenly"):
+        plan.points(["fanout"], quick=False, counts={"fanout": 1001}, consumers=[10])
+
+
+def test_command_picks_each_clients_interpreter_and_passes_consumers():
+    point = plan.Point("fanout", 5000, 64, 100)
+    pythons = {"aioamqp015": "/venv015/bin/python", "aiormq": "/venvrmq/bin/python"}
+    assert plan.command("aioamqp015", point, pythons) == [
+        "/venv015/bin/python",
+        "-m",
+        "bench.client_aioamqp015",
+        "--workload",
+        "fanout",
+        "--n",
+        "5000",
+        "--size",
+        "64",
+        "--consumers",
+        "100",
+    ]
+    assert plan.command("wire", plan.Point("sweep", 30, MIB), pythons)[0] == sys.executable
+
+
+def test_sweep_ratios_are_against_the_wire_and_the_better_other_client():
+    lines = [
+        line("sweep", "aioamqp", 100, 64, value, mb_per_s=1.0, rss_growth_bytes=0)
+        for value in (900, 1000, 1100)
+    ]
+    lines += [
+        line("sweep", "wire", 100, 64, 2000),
+        line("sweep", "aiormq", 100, 64, 250),
+        line("sweep", "aioamqp015", 100, 64, 400),
+    ]
+    data = series.stats(lines, "sweep", "msgs_per_s")
+    assert data[(64, "aioamqp")].median == 1000
+    assert series.ratios(data, 64) == (0.5, 2.5)
+    row = series.sweep_table(lines).splitlines()[2]
+    assert row.startswith("| 64 B | 100 | 1,000 (900–1,100) | 400 (400–400) | 250 (250–250) |")
+    assert row.endswith("| 0.50 | 2.50 |")
+
+
+def test_ratios_without_the_other_clients_are_dashes():
+    lines = [line("fanout", "aioamqp", 50, 64, 1000, consumers=10)]
+    assert series.fanout_table(lines).splitlines()[2] == (
+        "| 10 | 5 | 1,000 (1,000–1,000) | – | – | – | – | – |"
+    )
+
+
+def test_rss_target_is_checked_on_the_largest_run():
+    size = MIB
+    target = series.rss_target(size)
+    assert target == 6 * MIB
+    under = [line("sweep", "aioamqp", 10, size, 100, rss_growth_bytes=b) for b in (MIB, 2 * MIB)]
+    over = under + [line("sweep", "aioamqp", 10, size, 100, rss_growth_bytes=target)]
+    assert series.rss_table(under).splitlines()[2].endswith("| met |")
+    assert series.rss_table(over).splitlines()[2].endswith("| missed |")
+
+
+def test_unsupported_cells_read_na_and_the_note_says_why():
+    lines = [line("publish_confirm", client, 10, 64, 100) for client in ("aioamqp", "aiormq")]
+    row = summary.table(lines).splitlines()[2]
+    cells = [cell.strip() for cell in row.split("|")[3:7]]
+    assert cells == ["100 (100–100)", "n/a", "100 (100–100)", "–"]
+    assert "multiple=True" in summary.runs_note(lines)
+
+
+def test_runner_tables_cover_the_series_the_lines_have():
+    assert series.tables([line("publish", "aioamqp", 10, 64, 100)]) == []
+    titles = [
+        text.splitlines()[0]
+        for text in series.tables([line("fanout", "wire", 5, 64, 9, consumers=5)])
+    ]
+    assert titles == ["Fan-out, consume, msg/s:"]
+
+
+def test_aioamqp_015_comes_from_the_baselines_not_the_bench_extra():
+    assert deps.requirements(["aioamqp"]) == ["aioamqp==0.15.0"]
+    assert all(
+        deps.distribution(r) != "aioamqp" for r in deps.requirements(["aiormq", "matplotlib"])
+    )
+
+
+@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="Linux only")
+def test_peak_rss_window_sees_a_transient_allocation():
+    baseline = common.reset_peak_rss()
+    block = bytearray(64 * MIB)
+    del block
+    assert common.peak_rss() - baseline >= 60 * MIB
+    baseline = common.reset_peak_rss()  # a new window starts at the current RSS
+    assert common.peak_rss() - baseline < 8 * MIB
+
+
+def test_runner_refuses_a_fanout_that_does_not_spread_evenly():
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--workloads", "fanout", "--n", "fanout=1001"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "do not spread evenly" in done.stderr
