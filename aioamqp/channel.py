@@ -17,17 +17,15 @@ from ._generated import methods as m
 from ._generated.channel_methods import ChannelMethods
 from ._generated.properties import BasicProperties
 from ._generated.properties import encode_basic_properties
+from .core.acks import Acks
 from .core.confirms import Confirms, Sent
 from .core.consumers import Buffered
 from .core.replies import Orphan, Replies
 from .consumer import Callback, Consumer, call_either
 from .envelope import Envelope, ReturnEnvelope
-from .frames import byte_view, message_frames
+from .frames import ack_frame, byte_view, message_frames, retag_ack_frame
 
 logger = logging.getLogger(__name__)
-
-# Sent at the end of the loop turn, merged with others: losing one means a redelivery, not a loss.
-_MERGED = frozenset(("basic.ack", "basic.nack", "basic.reject"))
 
 
 class Link(Protocol):
@@ -36,6 +34,7 @@ class Link(Protocol):
 
     publish_gate: asyncio.Future[None] | None
     buffered: Buffered
+    flushes: int
 
     @property
     def frame_max(self) -> int: ...
@@ -50,6 +49,8 @@ class Link(Protocol):
     def write_message(
         self, data: bytes | list[bytes | memoryview], merged: bool = False
     ) -> None: ...
+
+    def write_frames_soon(self, data: bytes | bytearray) -> None: ...
 
     async def wait_publishable(self) -> None: ...
 
@@ -90,6 +91,12 @@ class Channel(ChannelMethods):
         self._ending: dict[str, Consumer] = {}
         self._returns: Consumer | None = None
         self.confirms: Confirms[asyncio.Future[None]] = Confirms()
+        # Acks in delivery order merge into one multiple ack per loop turn (core/acks.py): the
+        # frame is a bytearray queued with the merged writes, rewritten while the merge lasts
+        # and until it is written (the connection's flush count tells).
+        self.acks = Acks()
+        self._merged_ack = bytearray()
+        self._merged_ack_at = (-1, -1)  # (acks.merge_id, protocol.flushes) it was queued at
 
     def __repr__(self) -> str:
         return f"<Channel {self.channel_id} {'open' if self.is_open else 'closed'}>"
@@ -107,10 +114,31 @@ class Channel(ChannelMethods):
             raise exceptions.fresh(self._close_exception or exceptions.ChannelClosed())
 
     async def _write_payload(self, payload: bytes, name: str) -> None:
-        """Send a method that gets no reply (acks and the like), as its encoded payload.
-        Acks, nacks and rejects are merged until the end of the loop turn; the rest go now."""
+        """Send a method that gets no reply, as its encoded payload."""
         self._check_open()
-        self.protocol.write_method(self.channel_id, payload, name, merged=name in _MERGED)
+        self.protocol.write_method(self.channel_id, payload, name)
+
+    def _write_settlement(self, payload: bytes, name: str, tag: int, multiple: bool) -> None:
+        """A nack, a reject, or an ack not merged: written at the end of the loop turn with
+        other merged frames (losing one means a redelivery, not a loss), after the merged ack
+        it ends."""
+        self.acks.settled(tag, multiple)
+        self.protocol.write_method(self.channel_id, payload, name, merged=True)
+
+    def _write_ack(self, delivery_tag: int, multiple: bool) -> None:
+        if not self.acks.ack(delivery_tag, multiple):
+            payload = m.BasicAck.pack(delivery_tag, multiple)
+            self.protocol.write_method(self.channel_id, payload, "basic.ack", merged=True)
+            return
+        protocol = self.protocol
+        queued_at = (self.acks.merge_id, protocol.flushes)
+        if queued_at == self._merged_ack_at:  # not written yet: it now settles up to this tag
+            retag_ack_frame(self._merged_ack, delivery_tag)
+            return
+        # Alone, it is the consumer's own single ack; a second one makes it multiple.
+        self._merged_ack = merged = ack_frame(self.channel_id, delivery_tag, False)
+        self._merged_ack_at = queued_at
+        protocol.write_frames_soon(merged)
 
     async def _rpc(
         self, method: m.Method, *, no_wait: bool = False, timeout: float | None = None
@@ -179,6 +207,8 @@ class Channel(ChannelMethods):
             method.routing_key,
             method.redelivered,
         )
+        if consumer.no_ack:
+            self.acks.arrived_settled(method.delivery_tag)
         consumer.push((body, envelope, properties))
 
     def _on_get_ok(self, method: m.BasicGetOk, properties: BasicProperties, body: bytes) -> None:
@@ -306,7 +336,7 @@ class Channel(ChannelMethods):
         """Give an ack-mode delivery back to the broker now (it redelivers it at once)."""
         if self.is_open and not self._closing:
             payload = m.BasicReject.pack(delivery_tag, True)
-            self.protocol.write_method(self.channel_id, payload, "basic.reject", merged=True)
+            self._write_settlement(payload, "basic.reject", delivery_tag, False)
 
     # Methods without content take (channel, method); with content, (channel, method,
     # properties, body).
@@ -527,6 +557,32 @@ class Channel(ChannelMethods):
                 consumer.finish()
         return await super().basic_cancel(consumer_tag, no_wait, timeout)
 
+    async def basic_client_ack(self, delivery_tag: int = 0, multiple: bool = False) -> None:
+        """Acknowledge a delivery (multiple: and every unacknowledged one before it).
+
+        Acks made in delivery order go to the broker as one basic.ack with multiple set at the
+        end of the loop turn, which settles exactly the same deliveries; any other ack, nack
+        or reject is sent as it is, in order.
+        """
+        self._check_open()
+        self._write_ack(delivery_tag, multiple)
+
+    async def basic_client_nack(
+        self, delivery_tag: int = 0, multiple: bool = False, requeue: bool = True
+    ) -> None:
+        """Reject a delivery (multiple: and every unacknowledged one before it); requeue puts
+        it back in its queue, else it is dropped or dead-lettered."""
+        self._check_open()
+        payload = m.BasicNack.pack(delivery_tag, multiple, requeue)
+        self._write_settlement(payload, "basic.nack", delivery_tag, multiple)
+
+    async def basic_reject(self, delivery_tag: int = 0, requeue: bool = False) -> None:
+        """Reject one delivery; requeue puts it back in its queue, else it is dropped or
+        dead-lettered."""
+        self._check_open()
+        payload = m.BasicReject.pack(delivery_tag, requeue)
+        self._write_settlement(payload, "basic.reject", delivery_tag, False)
+
     async def basic_get(
         self, queue_name: str = "", no_ack: bool = False, timeout: float | None = None
     ) -> dict[str, Any]:
@@ -542,6 +598,8 @@ class Channel(ChannelMethods):
         if isinstance(reply, m.BasicGetEmpty):
             raise exceptions.EmptyQueue()
         get_ok, properties, body = reply
+        if no_ack:
+            self.acks.arrived_settled(get_ok.delivery_tag)
         return {
             "routing_key": get_ok.routing_key,
             "redelivered": get_ok.redelivered,
@@ -558,6 +616,7 @@ class Channel(ChannelMethods):
 
     def _orphan_get_no_ack(self, reply: Any) -> None:
         if not isinstance(reply, m.BasicGetEmpty):
+            self.acks.arrived_settled(reply[0].delivery_tag)
             logger.warning(
                 "basic_get (no_ack) was cancelled after the broker sent its message: delivery %d"
                 " on channel %d is lost",

@@ -67,8 +67,9 @@ class AmqpProtocol(asyncio.Protocol):
         self._secret_ok: asyncio.Future[bool] | None = None
         self._wrote = False
         self._read = False
-        self._out: list[bytes] = []
+        self._out: list[bytes | bytearray] = []
         self._out_size = 0
+        self.flushes = 0  # merged writes handed to the transport so far, batch by batch
         # Bytes of deliveries waiting in consumers' queues; reading pauses above max_buffered.
         self.buffered = Buffered()
         self._warned_buffered = False
@@ -397,7 +398,7 @@ class AmqpProtocol(asyncio.Protocol):
         else:
             self.write_frames(data)
 
-    def write_frames_soon(self, data: bytes) -> None:
+    def write_frames_soon(self, data: bytes | bytearray) -> None:
         """Queue frames to be merged with others until the end of the loop turn (one send for
         many): acks, nacks and rejects (losing one means a redelivery, never a loss) and
         confirmed publishes (their caller waits for the broker's ack). Every close and every
@@ -418,7 +419,7 @@ class AmqpProtocol(asyncio.Protocol):
                 self._transport.write(part)
         self._wrote = True
 
-    def _emit(self, data: bytes) -> None:
+    def _emit(self, data: bytes | bytearray) -> None:
         """Merged writes: those made in one turn of the loop go to the socket together (one
         send instead of one per ack), at the end of the turn, or at once past _FLUSH_SIZE so
         the transport's flow control still applies."""
@@ -437,6 +438,7 @@ class AmqpProtocol(asyncio.Protocol):
         data = out[0] if len(out) == 1 else b"".join(out)
         out.clear()
         self._out_size = 0
+        self.flushes += 1  # a merged ack queued before this is written: it is final now
         if self._transport is not None and not self._transport.is_closing():
             self._transport.write(data)
 

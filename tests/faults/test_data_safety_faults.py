@@ -510,3 +510,26 @@ async def test_merged_ack_is_flushed_before_an_immediate_close(broker, close):
         broker.send_method(1, m.ChannelCloseOk())
         await asyncio.wait_for(closing, 2)
         assert not channel.is_open and protocol.state == OPEN
+
+
+async def test_acks_in_delivery_order_go_out_as_one_multiple_ack_in_order_with_a_reject(broker):
+    """Merged acks on the wire: tags 1-3 acked in one turn are one basic.ack(3, multiple); a
+    reject ends the merge, so the ack after it cannot move ahead of it."""
+    transport, protocol = await broker.connect()
+    channel = await broker.open_channel(protocol)
+    tags = []
+    await _consume(broker, channel, lambda channel, body, envelope, props: tags.append(envelope))
+    broker.send(_deliveries(broker, [1, 2, 3, 4, 5, 6], b"m"))
+    await _until(lambda: len(tags) == 6)
+    for delivery_tag in (1, 2, 3):
+        await channel.basic_client_ack(delivery_tag)
+    await channel.basic_reject(5, requeue=True)
+    await channel.basic_client_ack(4)  # settles up to 5 with the reject: it may merge on
+    await channel.basic_client_ack(6)
+    assert await _methods(broker, 3) == [
+        (1, m.BasicAck(3, True)),
+        (1, m.BasicReject(5, True)),
+        (1, m.BasicAck(6, True)),
+    ]
+    await channel.basic_client_ack(7)  # alone in its turn: the plain single ack
+    assert await _methods(broker, 1) == [(1, m.BasicAck(7, False))]

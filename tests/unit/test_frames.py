@@ -13,15 +13,18 @@ from pamqp import frame as pamqp_frame
 from pamqp import header as pamqp_header
 from pamqp import heartbeat as pamqp_heartbeat
 
+from aioamqp._generated import methods as m
 from aioamqp.exceptions import AmqpProtocolError, FrameError
 from aioamqp.frames import (
     HEARTBEAT_FRAME,
     PROTOCOL_HEADER,
     FrameParser,
+    ack_frame,
     byte_view,
     method_frame,
     publish_frame_parts,
     publish_frames,
+    retag_ack_frame,
 )
 
 from support import body_frames, header_frame
@@ -319,3 +322,11 @@ def test_frames_of_one_read_share_its_buffer():
 
 def test_frame_error_is_a_protocol_error():
     assert issubclass(FrameError, AmqpProtocolError)
+
+
+@given(st.integers(0, 65535), st.integers(0, 2**64 - 1), st.booleans(), st.integers(0, 2**64 - 1))
+def test_ack_frames_match_the_generated_encoder(channel_id, tag, multiple, new_tag):
+    frame = ack_frame(channel_id, tag, multiple)
+    assert bytes(frame) == method_frame(channel_id, m.BasicAck.pack(tag, multiple))
+    retag_ack_frame(frame, new_tag)
+    assert bytes(frame) == method_frame(channel_id, m.BasicAck.pack(new_tag, True))
