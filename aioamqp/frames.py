@@ -123,7 +123,11 @@ class FrameParser:
         return frames
 
 
-LARGE_BODY = 65536  # a body this large is written in pieces, never joined into one buffer
+# A body this large is written in pieces, never joined into one buffer. Below it, joining is
+# cheaper than more sends (make bench sweep, aioamqp msg/s joined vs pieces, 3 runs each:
+# 64 KiB 14.6k/14.5k vs 10.6k/12.0k; 1 MiB 1,113/1,142 vs 1,081/1,070; 2 MiB 512/494 vs
+# 493/542; 4 MiB 204/191 vs 251/258).
+LARGE_BODY = 2 << 20
 _BEFORE_PROPERTIES = _START_SIZE + 1 + _CONTENT_HEADER_SIZE  # framing, class, weight, size
 
 
@@ -231,17 +235,23 @@ def publish_frame_parts(
         body_size,
     )
     chunk_size = frame_max - _FRAME_OVERHEAD if frame_max else body_size
-    parts: list[bytes | memoryview] = [
+    # The small pieces before each body chunk go as one bytes: a send of a few bytes each
+    # would be a TCP segment each.
+    head = [
         _FRAME_START.pack(_METHOD, channel_id, len(method_payload)),
         method_payload,
         header_start,
         properties_payload,
     ]
+    parts: list[bytes | memoryview] = []
     if body_size:
         view = memoryview(body)  # slices without copying
         pack_start = _END_FRAME_START.pack
         for start in range(0, body_size, chunk_size):
             chunk = view[start : start + chunk_size]
-            parts += (pack_start(_FRAME_END, _BODY, channel_id, len(chunk)), chunk)
-    parts.append(_FRAME_END_OCTET)
+            head.append(pack_start(_FRAME_END, _BODY, channel_id, len(chunk)))
+            parts += (b"".join(head), chunk)
+            head = []
+    head.append(_FRAME_END_OCTET)
+    parts.append(b"".join(head))
     return parts
