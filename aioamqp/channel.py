@@ -27,6 +27,8 @@ from .frames import ack_frame, byte_view, message_frames, retag_ack_frame
 
 logger = logging.getLogger(__name__)
 
+_PUBLISH_METHODS_KEPT = 256  # encoded basic.publish methods a channel keeps for reuse
+
 
 class Link(Protocol):
     """What a channel uses of its connection (AmqpProtocol): its outbound path, flow control
@@ -95,6 +97,8 @@ class Channel(ChannelMethods):
         # frame is a bytearray queued with the merged writes, rewritten while the merge lasts
         # and until it is written (the connection's flush count tells).
         self.acks = Acks()
+        # basic.publish payloads by destination: most publishers use a few, over and over.
+        self._publish_methods: dict[tuple[Any, Any, bool, bool], bytes] = {}
         self._merged_ack = bytearray()
         self._merged_ack_at = (-1, -1)  # (acks.merge_id, protocol.flushes) it was queued at
 
@@ -439,7 +443,15 @@ class Channel(ChannelMethods):
             payload = payload.encode()
         elif type(payload) is not bytes:
             payload = byte_view(payload)  # len() counts bytes, whatever the buffer's items
-        method = m.BasicPublish.pack(exchange_name, routing_key, mandatory, immediate)
+        destination = (exchange_name, routing_key, mandatory, immediate)
+        try:
+            method = self._publish_methods.get(destination)
+        except TypeError:  # unhashable, so not a name: pack raises the right error for it
+            method = None
+        if method is None:
+            method = m.BasicPublish.pack(exchange_name, routing_key, mandatory, immediate)
+            if len(self._publish_methods) < _PUBLISH_METHODS_KEPT:
+                self._publish_methods[destination] = method
         header = encode_basic_properties(properties)
         protocol = self.protocol
         data = message_frames(self.channel_id, method, header, payload, protocol.frame_max)

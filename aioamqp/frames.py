@@ -26,6 +26,9 @@ _START_SIZE = _FRAME_START.size
 _FRAME_OVERHEAD = _START_SIZE + 1
 _CONTENT_HEADER_SIZE = _HEADER_FRAME_START.size - _START_SIZE
 _unpack_frame_start = _FRAME_START.unpack_from
+_pack_frame_start = _FRAME_START.pack
+_pack_end_header_start = _END_HEADER_FRAME_START.pack
+_pack_end_frame_start = _END_FRAME_START.pack
 
 Body = bytes | bytearray | memoryview  # or any other object with the buffer protocol
 
@@ -187,28 +190,25 @@ def publish_frames(
     channel_id: int, method_payload: bytes, properties_payload: bytes, body: Body, frame_max: int
 ) -> bytes:
     """A whole message (method, header and body frames) as one bytes, for one transport.write."""
-    if type(body) is not bytes:
-        body = byte_view(body)
-    # Each frame's end octet is packed together with the start of the frame after it.
     body_size = len(body)
-    header_start = _END_HEADER_FRAME_START.pack(
-        _FRAME_END,
-        _HEADER,
-        channel_id,
-        _CONTENT_HEADER_SIZE + len(properties_payload),
-        (method_payload[0] << 8) | method_payload[1],  # content belongs to the method's class
-        0,
-        body_size,
-    )
-    chunk_size = frame_max - _FRAME_OVERHEAD if frame_max else body_size
-    if 0 < body_size <= chunk_size:  # one body frame, the usual case
+    if type(body) is bytes and 0 < body_size <= frame_max - _FRAME_OVERHEAD:
+        # One body frame, the usual case. Each frame's end octet is packed together with the
+        # start of the frame after it.
         return b"".join(
             (
-                _FRAME_START.pack(_METHOD, channel_id, len(method_payload)),
+                _pack_frame_start(_METHOD, channel_id, len(method_payload)),
                 method_payload,
-                header_start,
+                _pack_end_header_start(
+                    _FRAME_END,
+                    _HEADER,
+                    channel_id,
+                    _CONTENT_HEADER_SIZE + len(properties_payload),
+                    (method_payload[0] << 8) | method_payload[1],  # the method's class
+                    0,
+                    body_size,
+                ),
                 properties_payload,
-                _END_FRAME_START.pack(_FRAME_END, _BODY, channel_id, body_size),
+                _pack_end_frame_start(_FRAME_END, _BODY, channel_id, body_size),
                 body,
                 _FRAME_END_OCTET,
             )
