@@ -23,6 +23,24 @@ CLIENT = "aioamqp"  # main() sets the name results go under
 SERVER_VERSION = "?"
 
 
+def acking_consumer(n: int, size: int | None = None) -> tuple[Any, asyncio.Future[None]]:
+    """A consumer callback that acks each message (checking its body size, if given), and a
+    future done once n have come."""
+    done = asyncio.get_running_loop().create_future()
+    received = 0
+
+    async def on_message(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
+        nonlocal received
+        if size is not None and len(body) != size:
+            raise RuntimeError(f"got {len(body)} bytes, expected {size}")
+        await channel.basic_client_ack(envelope.delivery_tag)
+        received += 1
+        if received == n:
+            done.set_result(None)
+
+    return on_message, done
+
+
 async def connect() -> tuple[Any, Any]:
     global SERVER_VERSION
     transport, protocol = await aioamqp.from_url(common.url())
@@ -98,15 +116,7 @@ async def consume(n: int, size: int) -> float:
             await channel.publish(payload, "", queue)
         await common.wait_for_count(count, n)
         await channel.basic_qos(prefetch_count=common.PREFETCH)
-        done = asyncio.get_running_loop().create_future()
-        received = 0
-
-        async def on_message(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
-            nonlocal received
-            await channel.basic_client_ack(envelope.delivery_tag)
-            received += 1
-            if received == n:
-                done.set_result(None)
+        on_message, done = acking_consumer(n)
 
         with common.measured() as clock:
             consumer = await channel.basic_consume(on_message, queue_name=queue)
@@ -187,17 +197,7 @@ async def large(n: int, size: int) -> float:
     await consumer_channel.queue_declare(queue, exclusive=True)
     await consumer_channel.basic_qos(prefetch_count=common.LARGE_PREFETCH)
     payload = common.body(size)
-    done = asyncio.get_running_loop().create_future()
-    received = 0
-
-    async def on_message(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
-        nonlocal received
-        if len(body) != size:
-            raise RuntimeError(f"got {len(body)} bytes, expected {size}")
-        await channel.basic_client_ack(envelope.delivery_tag)
-        received += 1
-        if received == n:
-            done.set_result(None)
+    on_message, done = acking_consumer(n, size)
 
     try:
         consuming = await consumer_channel.basic_consume(on_message, queue_name=queue)
@@ -236,17 +236,7 @@ async def sweep_consumer(queue: str, n: int, size: int) -> None:
     channel = await protocol.channel()
     await channel.queue_declare(queue, exclusive=True)
     await channel.basic_qos(prefetch_count=common.sweep_prefetch(size))
-    done = asyncio.get_running_loop().create_future()
-    received = 0
-
-    async def on_message(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
-        nonlocal received
-        if len(body) != size:
-            raise RuntimeError(f"got {len(body)} bytes, expected {size}")
-        await channel.basic_client_ack(envelope.delivery_tag)
-        received += 1
-        if received == n:
-            done.set_result(None)
+    on_message, done = acking_consumer(n, size)
 
     try:
         await channel.basic_consume(on_message, queue_name=queue)
@@ -273,15 +263,7 @@ async def fanout(n: int, size: int, consumers: int) -> float:
             await common.wait_for_count(counter(publisher, queue), per_queue)
         for channel in channels:
             await channel.basic_qos(prefetch_count=common.PREFETCH)
-        done = asyncio.get_running_loop().create_future()
-        received = 0
-
-        async def on_message(channel: Any, body: bytes, envelope: Any, properties: Any) -> None:
-            nonlocal received
-            await channel.basic_client_ack(envelope.delivery_tag)
-            received += 1
-            if received == n:
-                done.set_result(None)
+        on_message, done = acking_consumer(n)
 
         with common.measured() as clock:
             await asyncio.gather(

@@ -26,6 +26,24 @@ CLIENT = "aiormq"
 SERVER_VERSION = "?"
 
 
+def acking_consumer(n: int, size: int | None = None) -> tuple[Any, asyncio.Future[None]]:
+    """A consumer callback that acks each message (checking its body size, if given), and a
+    future done once n have come."""
+    done = asyncio.get_running_loop().create_future()
+    received = 0
+
+    async def on_message(message: Any) -> None:
+        nonlocal received
+        if size is not None and len(message.body) != size:
+            raise RuntimeError(f"got {len(message.body)} bytes, expected {size}")
+        await message.channel.basic_ack(message.delivery_tag)
+        received += 1
+        if received == n:
+            done.set_result(None)
+
+    return on_message, done
+
+
 async def connect() -> Any:
     global SERVER_VERSION
     connection = await aiormq.connect(common.url())
@@ -96,15 +114,7 @@ async def consume(n: int, size: int) -> float:
             await channel.basic_publish(payload, routing_key=queue)
         await common.wait_for_count(count, n)
         await channel.basic_qos(prefetch_count=common.PREFETCH)
-        done = asyncio.get_running_loop().create_future()
-        received = 0
-
-        async def on_message(message: Any) -> None:
-            nonlocal received
-            await message.channel.basic_ack(message.delivery_tag)
-            received += 1
-            if received == n:
-                done.set_result(None)
+        on_message, done = acking_consumer(n)
 
         with common.measured() as clock:
             consumer = await channel.basic_consume(queue, on_message)
@@ -183,17 +193,7 @@ async def large(n: int, size: int) -> float:
     await consumer_channel.queue_declare(queue, exclusive=True)
     await consumer_channel.basic_qos(prefetch_count=common.LARGE_PREFETCH)
     payload = common.body(size)
-    done = asyncio.get_running_loop().create_future()
-    received = 0
-
-    async def on_message(message: Any) -> None:
-        nonlocal received
-        if len(message.body) != size:
-            raise RuntimeError(f"got {len(message.body)} bytes, expected {size}")
-        await message.channel.basic_ack(message.delivery_tag)
-        received += 1
-        if received == n:
-            done.set_result(None)
+    on_message, done = acking_consumer(n, size)
 
     try:
         consuming = await consumer_channel.basic_consume(queue, on_message)
@@ -232,17 +232,7 @@ async def sweep_consumer(queue: str, n: int, size: int) -> None:
     channel = await connection.channel(publisher_confirms=False)
     await channel.queue_declare(queue, exclusive=True)
     await channel.basic_qos(prefetch_count=common.sweep_prefetch(size))
-    done = asyncio.get_running_loop().create_future()
-    received = 0
-
-    async def on_message(message: Any) -> None:
-        nonlocal received
-        if len(message.body) != size:
-            raise RuntimeError(f"got {len(message.body)} bytes, expected {size}")
-        await message.channel.basic_ack(message.delivery_tag)
-        received += 1
-        if received == n:
-            done.set_result(None)
+    on_message, done = acking_consumer(n, size)
 
     try:
         await channel.basic_consume(queue, on_message)
@@ -269,15 +259,7 @@ async def fanout(n: int, size: int, consumers: int) -> float:
             await common.wait_for_count(counter(publisher, queue), per_queue)
         for channel in channels:
             await channel.basic_qos(prefetch_count=common.PREFETCH)
-        done = asyncio.get_running_loop().create_future()
-        received = 0
-
-        async def on_message(message: Any) -> None:
-            nonlocal received
-            await message.channel.basic_ack(message.delivery_tag)
-            received += 1
-            if received == n:
-                done.set_result(None)
+        on_message, done = acking_consumer(n)
 
         with common.measured() as clock:
             await asyncio.gather(

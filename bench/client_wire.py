@@ -25,10 +25,32 @@ from aioamqp.frames import method_frame
 
 from . import common, wire_connection
 from .consumer_process import DONE, READY, ConsumerProcess, signal
-from .wire_connection import CHANNEL, WireError, connect
+from .wire_connection import CHANNEL, Wire, WireError, connect
 
 CLIENT = "wire"
 _BODY_SIZE = struct.Struct(">Q")  # in a content header, after class id and weight
+
+
+def ack_each(wire: Wire, n: int, size: int | None = None) -> asyncio.Future[None]:
+    """Make wire's consumer ack each message as it comes (checking the body size the header
+    announces, if given, without keeping the body); the future is done once n have come."""
+    done = asyncio.get_running_loop().create_future()
+    received = 0
+    ack = m.BasicAck.pack
+
+    def on_message(tag: int, header: bytes, body: bytes | None) -> None:
+        nonlocal received
+        if size is not None:
+            (body_size,) = _BODY_SIZE.unpack_from(header, 4)
+            if body_size != size:
+                raise WireError(f"got {body_size} bytes, expected {size}")
+        wire.outgoing.append(method_frame(wire.delivery_channel, ack(tag, False)))
+        received += 1
+        if received == n:
+            done.set_result(None)
+
+    wire.on_message = on_message
+    return done
 
 
 async def publish(n: int, size: int) -> float:
@@ -101,18 +123,7 @@ async def consume(n: int, size: int) -> float:
         await wire.publish_many(wire.message(queue, common.body(size)), n)  # prefill, untimed
         await common.wait_for_count(lambda: wire.count(queue), n)
         await wire.call(m.BasicQos(prefetch_count=common.PREFETCH))
-        done = asyncio.get_running_loop().create_future()
-        received = 0
-        ack = m.BasicAck.pack
-
-        def on_message(tag: int, header: bytes, body: bytes | None) -> None:
-            nonlocal received
-            wire.outgoing.append(method_frame(CHANNEL, ack(tag, False)))
-            received += 1
-            if received == n:
-                done.set_result(None)
-
-        wire.on_message = on_message
+        done = ack_each(wire, n)
         with common.measured() as clock:
             await wire.consume(queue)
             await wire.wait(done)
@@ -184,18 +195,7 @@ async def large(n: int, size: int) -> float:
     await consumer.declare(queue)
     await consumer.call(m.BasicQos(prefetch_count=common.LARGE_PREFETCH))
     message = publisher.message(queue, common.body(size))
-    done = asyncio.get_running_loop().create_future()
-    received = 0
-    ack = m.BasicAck.pack
-
-    def on_message(tag: int, header: bytes, body: bytes | None) -> None:
-        nonlocal received
-        consumer.outgoing.append(method_frame(CHANNEL, ack(tag, False)))
-        received += 1
-        if received == n:
-            done.set_result(None)
-
-    consumer.on_message = on_message
+    done = ack_each(consumer, n)
     try:
         await consumer.consume(queue)
         with common.measured() as clock:
@@ -229,21 +229,7 @@ async def sweep_consumer(queue: str, n: int, size: int) -> None:
     consumer = await connect()
     await consumer.declare(queue)
     await consumer.call(m.BasicQos(prefetch_count=common.sweep_prefetch(size)))
-    done = asyncio.get_running_loop().create_future()
-    received = 0
-    ack = m.BasicAck.pack
-
-    def on_message(tag: int, header: bytes, body: bytes | None) -> None:
-        nonlocal received
-        (body_size,) = _BODY_SIZE.unpack_from(header, 4)
-        if body_size != size:
-            raise WireError(f"got {body_size} bytes, expected {size}")
-        consumer.outgoing.append(method_frame(CHANNEL, ack(tag, False)))
-        received += 1
-        if received == n:
-            done.set_result(None)
-
-    consumer.on_message = on_message
+    done = ack_each(consumer, n, size)
     try:
         await consumer.consume(queue)
         signal(READY)
@@ -267,18 +253,7 @@ async def fanout(n: int, size: int, consumers: int) -> float:
         await wire.publish_many(wire.message(queue, payload), per_queue)
     for queue in queues:
         await common.wait_for_count(lambda: wire.count(queue), per_queue)
-    done = asyncio.get_running_loop().create_future()
-    received = 0
-    ack = m.BasicAck.pack
-
-    def on_message(tag: int, header: bytes, body: bytes | None) -> None:
-        nonlocal received
-        wire.outgoing.append(method_frame(wire.delivery_channel, ack(tag, False)))
-        received += 1
-        if received == n:
-            done.set_result(None)
-
-    wire.on_message = on_message
+    done = ack_each(wire, n)
     try:
         with common.measured() as clock:
             await asyncio.gather(*(wire.consume(q, channel=c) for q, c in zip(queues, channels)))

@@ -27,6 +27,12 @@ def with_deadline(
     return run
 
 
+async def queued(channel: Any, queue: str, timeout: float = 10.0) -> int:
+    """Messages ready in queue, as the broker counts them (passive queue.declare)."""
+    declared = await asyncio.wait_for(channel.queue_declare(queue, passive=True), timeout)
+    return int(declared["message_count"])
+
+
 class ErrorRecords(logging.Handler):
     """Collects ERROR records of a logger (asyncio's: "Task exception was never retrieved")."""
 

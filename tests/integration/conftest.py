@@ -321,6 +321,22 @@ class Inbox:
 
 
 @pytest.fixture
+async def observer(open_connection):
+    """A channel on a connection of its own, to count queues from outside."""
+    _, protocol = await open_connection()
+    return await asyncio.wait_for(protocol.channel(), RPC_TIMEOUT)
+
+
+@pytest.fixture
+async def queue(observer, name):
+    """A queue declared by the observer, deleted after the test."""
+    await asyncio.wait_for(observer.queue_declare(name), RPC_TIMEOUT)
+    yield name
+    if observer.is_open:
+        await asyncio.wait_for(observer.queue_delete(name), RPC_TIMEOUT)
+
+
+@pytest.fixture
 def make_inbox():
     """make_inbox(ack=False) -> Inbox, a consumer callback that records what it gets."""
     return Inbox

@@ -11,30 +11,13 @@ import random
 import pytest
 
 import aioamqp
+from support import queued
 
 T = 10
 
 
 def w(awaitable, timeout=T):
     return asyncio.wait_for(awaitable, timeout)
-
-
-async def queued(channel, queue: str) -> int:
-    return (await w(channel.queue_declare(queue, passive=True)))["message_count"]
-
-
-@pytest.fixture
-async def observer(open_connection):
-    _, protocol = await open_connection()
-    return await w(protocol.channel())
-
-
-@pytest.fixture
-async def queue(observer, name):
-    await w(observer.queue_declare(name))
-    yield name
-    if observer.is_open:
-        await w(observer.queue_delete(name))
 
 
 async def publish(channel, queue: str, n: int) -> None:

@@ -18,6 +18,7 @@ import time
 import pytest
 
 import aioamqp
+from support import queued
 from aioamqp.protocol import CLOSED, OPEN
 
 T = 10  # seconds for one broker round trip
@@ -25,10 +26,6 @@ T = 10  # seconds for one broker round trip
 
 def w(awaitable, timeout=T):
     return asyncio.wait_for(awaitable, timeout)
-
-
-async def queued(channel, queue: str) -> int:
-    return (await w(channel.queue_declare(queue, passive=True)))["message_count"]
 
 
 async def settle(counter, queue: str, expected: int, channel, timeout: float = T) -> int:
@@ -43,21 +40,6 @@ async def settle(counter, queue: str, expected: int, channel, timeout: float = T
                 await asyncio.sleep(0.05)
     except TimeoutError:
         raise AssertionError(f"{counter()} processed + {ready} queued != {expected}") from None
-
-
-@pytest.fixture
-async def observer(open_connection):
-    """A channel on a connection of its own, to count queues from outside."""
-    _, protocol = await open_connection()
-    return await w(protocol.channel())
-
-
-@pytest.fixture
-async def queue(observer, name):
-    await w(observer.queue_declare(name))
-    yield name
-    if observer.is_open:
-        await w(observer.queue_delete(name))
 
 
 async def fill(channel, queue: str, count: int, body: bytes = b"m") -> None:
