@@ -109,7 +109,9 @@ class RpcClient:
         its reply leaves nothing behind: the reply, if it ever comes, is dropped.
         """
         if not self._running:
-            raise RpcClientClosed("RpcClient is closed" if self.consumer_tag else "not started")
+            raise RpcClientClosed(
+                "RpcClient is closed" if self.consumer_tag else "RpcClient is not started"
+            )
         correlation_id = f"{self._prefix}.{next(self._ids)}"
         fields = _request_properties(properties, correlation_id)
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
@@ -127,10 +129,10 @@ class RpcClient:
         if not self._running:
             return
         self._running = False
-        self._fail_pending(RpcClientClosed("RpcClient closed"))
-        if self._watcher is not None:
-            self._watcher.cancel()
-        if self.channel.is_open and self.consumer_tag is not None:
+        self._fail_pending(RpcClientClosed("RpcClient is closed"))
+        assert self._watcher is not None and self.consumer_tag is not None  # start() set them
+        self._watcher.cancel()
+        if self.channel.is_open:
             await self.channel.basic_cancel(self.consumer_tag)
 
     async def __aenter__(self) -> RpcClient:
