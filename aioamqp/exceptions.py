@@ -140,6 +140,15 @@ class PublishTimeout(PublishFailed, TimeoutError):
         self.returned = False
 
 
+class RpcError(AioamqpException):
+    """aioamqp.rpc: the server's handler raised. str() is the reply's x-aioamqp-rpc-error
+    header, "<ExceptionType>: <message>"; the request was answered and acked, not retried."""
+
+
+class RpcClientClosed(AioamqpException):
+    """aioamqp.rpc: the RpcClient is not started, or was closed while the call waited."""
+
+
 # Bad input: raised before any byte reaches the wire.
 
 

@@ -30,9 +30,9 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 python_use_unqualified_type_names = True
-# channel.py annotates callbacks with its alias `Callback` (Callable[..., Any]); keep the name
-# rather than the expansion, which Sphinx renders as "Callable[[...], Any]".
-autodoc_type_aliases = {"Callback": "aioamqp.channel.Callback"}
+# channel.py annotates callbacks with its alias `Callback` (Callable[..., Any]), rpc.py handlers
+# with `Handler`; keep the names rather than the expansions Sphinx renders.
+autodoc_type_aliases = {"Callback": "aioamqp.channel.Callback", "Handler": "aioamqp.rpc.Handler"}
 
 html_theme = "alabaster"
 html_title = f"aioamqp {release}"

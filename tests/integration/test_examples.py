@@ -14,6 +14,7 @@ EXPECTED = {
     "routing.py": "[errors-only] error:'disk full'",
     "topics.py": "[critical] cron.critical",
     "rpc.py": "Got 832040",
+    "rpc_plain.py": "Got 832040",
 }
 
 
