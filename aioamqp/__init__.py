@@ -14,7 +14,14 @@ import ssl as ssl_module
 from typing import Any, Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from . import channel, envelope, exceptions, properties, protocol  # noqa: F401  (public modules)
+from . import (  # noqa: F401  (public modules)
+    channel,
+    envelope,
+    exceptions,
+    properties,
+    protocol,
+    streams,
+)
 from .exceptions import (  # noqa: F401
     AioamqpException,
     AmqpClosedConnection,
