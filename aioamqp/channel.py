@@ -12,7 +12,7 @@ import logging
 import uuid
 from typing import Any, Callable, Mapping, Protocol
 
-from . import exceptions
+from . import exceptions, hooks
 from ._generated import methods as m
 from ._generated.channel_methods import ChannelMethods
 from ._generated.properties import BasicProperties
@@ -435,7 +435,14 @@ class Channel(ChannelMethods):
 
         Waits while the broker blocks publishing or the socket's write buffer is full, so memory
         stays bounded when the broker or the network is slow.
+
+        With hooks installed (aioamqp.hooks), the hook publishes the message in this call's place.
         """
+        hook = hooks.active
+        if hook is not None and not hooks.proceeding.get():
+            args = (payload, exchange_name, routing_key, properties, mandatory, immediate)
+            await hook.publish(_publish_past_hook, self, *args)
+            return
         if self.protocol.publish_gate is not None:
             await self.protocol.wait_publishable()
         self._check_open()
@@ -665,6 +672,16 @@ class Channel(ChannelMethods):
     # aioamqp 0.15 aliases
     queue = queue_declare
     exchange = ChannelMethods.exchange_declare
+
+
+async def _publish_past_hook(channel: Channel, *args: Any) -> None:
+    """A publish hook's proceed: Channel.publish without calling the hook again, and not a
+    subclass's override of it (the hook already runs inside that)."""
+    token = hooks.proceeding.set(True)
+    try:
+        await Channel.publish(channel, *args)
+    finally:
+        hooks.proceeding.reset(token)
 
 
 __all__ = ["Channel"]

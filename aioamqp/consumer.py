@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import inspect
 import logging
 from typing import Any, Callable
 
+from . import hooks
 from .core.consumers import Buffered, Item, Owed
 
 logger = logging.getLogger("aioamqp.channel")
@@ -143,7 +145,12 @@ class Consumer:
                 if owed.buffered.paused:
                     self._drained()
                 try:
-                    await call_either(self.callback, self.channel, *item)
+                    hook = hooks.active
+                    if hook is None:
+                        await call_either(self.callback, self.channel, *item)
+                    else:
+                        call = functools.partial(call_either, self.callback)
+                        await hook.consume(call, self.channel, *item)
                 except Exception:
                     logger.exception("consumer %r callback failed", self.tag)
             if owed.ending:

@@ -8,6 +8,12 @@ import logging
 import struct
 from typing import Any, Callable
 
+from aioamqp._generated.methods import decode_method
+from aioamqp._generated.properties import decode_basic_header
+from aioamqp.channel import Channel
+from aioamqp.core.consumers import Buffered
+from aioamqp.frames import FrameParser
+
 
 def with_deadline(
     func: Callable[..., Any], seconds: float, what: str = "test"
@@ -66,3 +72,43 @@ def body_frames(channel_id: int, body: Any, frame_max: int) -> bytes:
         struct.pack(">BHI", 3, channel_id, len(piece)) + piece + b"\xce"
         for piece in (data[start : start + chunk] for start in range(0, len(data), chunk))
     )
+
+
+# -- a channel without a connection ----------------------------------------------------------
+
+
+class LinkStub:
+    """What a Channel uses of its connection (channel.Link), with no socket: each message
+    written is kept decoded, as (exchange_name, routing_key, properties, body), in `sent`."""
+
+    publish_gate = None
+    flushes = 0
+    frame_max = 131072
+    reading_paused = False
+
+    def __init__(self) -> None:
+        self.buffered = Buffered()
+        self.sent: list[tuple[str, str, Any, bytes]] = []
+
+    def write_message(self, data: Any, merged: bool = False) -> None:
+        data = data if isinstance(data, bytes) else b"".join(bytes(part) for part in data)
+        (_, _, buf, start, end), header, *bodies = FrameParser(self.frame_max).feed(data)
+        method = decode_method(buf, start, end)
+        _, properties = decode_basic_header(header[2], header[3], header[4])
+        body = b"".join(part[2][part[3] : part[4]] for part in bodies)
+        self.sent.append((method.exchange_name, method.routing_key, properties, body))
+
+    def write_method(
+        self, channel_id: int, payload: bytes, name: str, merged: bool = False
+    ) -> None:
+        pass
+
+    def update_reading(self) -> None:
+        pass
+
+
+def open_channel(link: LinkStub, channel_class: type[Channel] = Channel) -> Any:
+    """A Channel (or channel_class) on link, open as after channel.open-ok."""
+    channel = channel_class(link, 1)
+    channel.is_open = True
+    return channel
