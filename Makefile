@@ -27,7 +27,7 @@ BENCH_REPORT_ARGS ?=
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -U pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -e '.[dev,otel]'
 	touch $@
 
 generate: $(STAMP)
@@ -92,7 +92,7 @@ bench-report: $(STAMP) $(BENCH_REPORT_STAMP)
 	$(BENCH_PY) -m bench.report $(BENCH_REPORT_ARGS)
 
 $(DOCS_STAMP): $(STAMP)
-	$(PY) -m pip install -q -e '.[dev,docs]'
+	$(PY) -m pip install -q -e '.[dev,otel,docs]'
 	touch $@
 
 docs: $(STAMP) $(DOCS_STAMP)
