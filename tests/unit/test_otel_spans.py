@@ -228,3 +228,16 @@ async def test_a_returned_message_reaches_its_callback_without_a_span(tracing):
     returned = ReturnEnvelope(312, "NO_ROUTE", "ex", "rk")
     await consume(callback, (b"a", returned, Properties()))
     assert seen == [312] and tracing.finished() == []
+
+
+async def test_trace_headers_that_cannot_be_read_leave_the_callback_a_trace_of_its_own(tracing):
+    headers = {"traceparent": "not-a-traceparent", "tracestate": 5, "baggage": "%%%"}
+    seen = []
+
+    def callback(channel, body, envelope, properties):
+        seen.append(body)
+
+    envelope = Envelope("ctag", 1, "", "q", False)
+    await consume(callback, (b"a", envelope, Properties(headers=headers)))
+    (span,) = tracing.finished(SpanKind.CONSUMER)
+    assert span.parent is None and seen == [b"a"]
