@@ -68,4 +68,4 @@ def install(hooks: Hooks | None) -> Hooks | None:
     return previous
 
 
-__all__ = ["Hooks", "Proceed", "active", "install"]
+__all__ = ["Hooks", "Proceed", "install"]  # and `active`, read as hooks.active

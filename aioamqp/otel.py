@@ -89,9 +89,13 @@ def _span_name(operation: str, exchange_name: str) -> str:
 
 
 def _body_size(payload: Any) -> int | None:
+    """The bytes publish sends for payload, computed without raising: what publish does with
+    a payload it rejects is left to publish."""
+    if isinstance(payload, str):
+        return len(payload.encode("utf-8", "surrogatepass"))
     try:
         return memoryview(payload).nbytes
-    except TypeError:  # not bytes-like: the channel raises, and the span records it
+    except TypeError:  # not bytes-like: publish raises, and the span records it
         return None
 
 
@@ -139,8 +143,6 @@ class _Tracing(hooks.Hooks):
         mandatory: bool,
         immediate: bool,
     ) -> None:
-        if isinstance(payload, str):
-            payload = payload.encode()  # as publish would, once: the body's size is its bytes'
         attributes = _attributes(
             "publish", "send", exchange_name, routing_key, properties, _body_size(payload)
         )

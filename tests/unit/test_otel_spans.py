@@ -241,3 +241,16 @@ async def test_trace_headers_that_cannot_be_read_leave_the_callback_a_trace_of_i
     await consume(callback, (b"a", envelope, Properties(headers=headers)))
     (span,) = tracing.finished(SpanKind.CONSUMER)
     assert span.parent is None and seen == [b"a"]
+
+
+async def test_a_text_payload_that_cannot_be_encoded_fails_as_without_tracing(tracing):
+    channel = open_channel(LinkStub())
+    with pytest.raises(UnicodeEncodeError):
+        await channel.publish("\ud800", "", "q")
+    channel.is_open = False
+    with pytest.raises(ChannelClosed):  # the channel's own check comes first, as without tracing
+        await channel.publish("\ud800", "", "q")
+    assert [span.attributes["error.type"] for span in tracing.finished()] == [
+        "UnicodeEncodeError",
+        "ChannelClosed",
+    ]
