@@ -23,7 +23,7 @@ from .core.consumers import Buffered
 from .core.replies import Orphan, Replies
 from .consumer import Callback, Consumer, call_either
 from .envelope import Envelope, ReturnEnvelope
-from .frames import ack_frame, byte_view, message_frames, retag_ack_frame
+from .frames import byte_view, message_frames, method_frame, retag_ack_frame
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +140,8 @@ class Channel(ChannelMethods):
             retag_ack_frame(self._merged_ack, delivery_tag)
             return
         # Alone, it is the consumer's own single ack; a second one makes it multiple.
-        self._merged_ack = merged = ack_frame(self.channel_id, delivery_tag, False)
+        frame = method_frame(self.channel_id, m.BasicAck.pack(delivery_tag, False))
+        self._merged_ack = merged = bytearray(frame)
         self._merged_ack_at = queued_at
         protocol.write_frames_soon(merged)
 

@@ -159,24 +159,14 @@ def message_frames(
     return publish_frame_parts(channel_id, method_payload, properties_payload, body, frame_max)
 
 
-# basic.ack (class 60, method 80) as one frame: its delivery tag and bits are rewritten in place
-# while acks merge (core/acks.py); checked against the generated encoder in tests/unit.
-_ACK_FRAME = struct.Struct(">BHIHHQBB")
+# A basic.ack frame's delivery tag and bits, right after the class and method ids: rewritten in
+# place while acks merge (core/acks.py); checked against the generated encoder in tests/unit.
 _ACK_TAG = struct.Struct(">QB")
-_ACK_TAG_OFFSET = _START_SIZE + 4  # after the frame start, class id and method id
-
-
-def ack_frame(channel_id: int, delivery_tag: int, multiple: bool) -> bytearray:
-    """A basic.ack frame in a buffer that retag_ack_frame can rewrite."""
-    frame = bytearray(_ACK_FRAME.size)
-    _ACK_FRAME.pack_into(
-        frame, 0, _METHOD, channel_id, 13, 60, 80, delivery_tag, multiple, _FRAME_END
-    )
-    return frame
+_ACK_TAG_OFFSET = _START_SIZE + 4
 
 
 def retag_ack_frame(frame: bytearray, delivery_tag: int) -> None:
-    """Make an ack_frame settle every delivery up to delivery_tag (multiple set)."""
+    """Make a basic.ack frame settle every delivery up to delivery_tag (multiple set)."""
     _ACK_TAG.pack_into(frame, _ACK_TAG_OFFSET, delivery_tag, 1)
 
 
