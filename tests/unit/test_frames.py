@@ -13,6 +13,7 @@ from pamqp import frame as pamqp_frame
 from pamqp import header as pamqp_header
 from pamqp import heartbeat as pamqp_heartbeat
 
+from aioamqp import frames
 from aioamqp._generated import methods as m
 from aioamqp.exceptions import AmqpProtocolError, FrameError
 from aioamqp.frames import (
@@ -20,6 +21,7 @@ from aioamqp.frames import (
     PROTOCOL_HEADER,
     FrameParser,
     byte_view,
+    message_frames,
     method_frame,
     publish_frame_parts,
     publish_frames,
@@ -328,3 +330,30 @@ def test_a_retagged_ack_frame_matches_the_generated_encoder(channel_id, tag, mul
     frame = bytearray(method_frame(channel_id, m.BasicAck.pack(tag, multiple)))
     retag_ack_frame(frame, new_tag)
     assert bytes(frame) == method_frame(channel_id, m.BasicAck.pack(new_tag, True))
+
+
+@pytest.mark.parametrize(
+    "body_size", [FRAME_MAX - 8, FRAME_MAX - 7, 3 * (FRAME_MAX - 8), 3 * (FRAME_MAX - 8) + 1]
+)
+def test_a_body_over_several_frames_is_written_one_bytes_per_frame(body_size):
+    body = bytes(range(256)) * (body_size // 256) + b"z" * (body_size % 256)
+    method, properties = publish_method_payload(), properties_payload()
+    expected = publish_frames(1, method, properties, body, FRAME_MAX)
+    data = message_frames(1, method, properties, body, FRAME_MAX)
+    if body_size <= FRAME_MAX - 8:
+        assert data == expected  # one frame: one bytes
+        return
+    assert isinstance(data, list) and b"".join(data) == expected
+    frames = -(-body_size // (FRAME_MAX - 8))
+    # method and header frames, then one bytes per body frame, the last with its end octet
+    assert len(data) == frames and all(type(part) is bytes for part in data)
+    assert all(len(part) > FRAME_MAX // 2 or part is data[-1] for part in data)
+
+
+def test_a_body_from_large_body_up_is_written_as_views(monkeypatch):
+    monkeypatch.setattr(frames, "LARGE_BODY", 3 * FRAME_MAX)
+    body = b"b" * (3 * FRAME_MAX)
+    method, properties = publish_method_payload(), properties_payload()
+    data = message_frames(1, method, properties, body, FRAME_MAX)
+    assert b"".join(data) == publish_frames(1, method, properties, body, FRAME_MAX)
+    assert any(isinstance(part, memoryview) for part in data)
