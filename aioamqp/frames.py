@@ -51,8 +51,9 @@ def byte_view(body: Body) -> Body:
 class FrameParser:
     """Cuts the broker's byte stream into frames, whatever way the reads split or coalesce it.
 
-    Bytes of an incomplete frame wait as a list of chunks and are joined once the frame is
-    complete, so a large frame arriving in many reads is copied a bounded number of times.
+    Bytes of an incomplete frame wait as a list of chunks. Once a read completes the frame,
+    only that frame is joined (not the rest of the read), so a large frame arriving over many
+    reads is copied once, and a read is never copied whole.
     """
 
     def __init__(self, frame_max: int) -> None:
@@ -60,6 +61,7 @@ class FrameParser:
         self._pending: list[bytes | memoryview] = []
         self._pending_size = 0
         self._needed = _START_SIZE  # pending bytes required before parsing can progress
+        self._sized = False  # the pending bytes hold a whole frame start: _needed is its size
 
     @property
     def frame_max(self) -> int:
@@ -77,19 +79,28 @@ class FrameParser:
         The payload is buf[start:end], left in place: decoders read it by offset, and only a
         body is ever copied out. buf is a bytes object shared by the frames of one read.
         """
+        frames: list[tuple[int, int, bytes, int, int]] = []
+        offset = 0
         pending = self._pending
         if pending:
-            pending.append(data)
-            self._pending_size += len(data)
-            if self._pending_size < self._needed:
-                return []
-            data = b"".join(pending)
+            pending_size = self._pending_size
+            if pending_size + len(data) < self._needed:
+                pending.append(data)
+                self._pending_size = pending_size + len(data)
+                return frames
+            self._pending = []
+            self._pending_size = 0
+            if self._sized:  # join the frame that data completes, and only it
+                offset = self._needed - pending_size
+                pending.append(memoryview(data)[:offset])
+                frames.append(self._whole(b"".join(pending)))
+            else:  # a frame start split across reads: rare, and a few bytes
+                pending.append(data)
+                data = b"".join(pending)
 
-        frames: list[tuple[int, int, bytes, int, int]] = []
         max_size = self._max_size
         available = len(data)
         last_start = available - 7  # _START_SIZE: the last offset a frame start fits at
-        offset = 0
         while offset <= last_start:
             frame_type, channel_id, size = _unpack_frame_start(data, offset)
             if size > max_size:
@@ -101,6 +112,7 @@ class FrameParser:
             if offset >= available:
                 offset = start - 7
                 needed = size + _FRAME_OVERHEAD
+                sized = True
                 break
             if data[offset] != 0xCE:  # _FRAME_END
                 raise FrameError(f"frame-end octet is {data[offset]:#04x}, not 0xce")
@@ -108,11 +120,9 @@ class FrameParser:
             offset += 1
         else:
             if offset == available:  # the read ended with a frame, the usual case
-                if pending:
-                    self._pending = []
-                    self._pending_size = 0
                 return frames
             needed = _START_SIZE
+            sized = False
 
         if not offset:
             tail: bytes | memoryview = data
@@ -123,7 +133,19 @@ class FrameParser:
         self._pending = [tail]
         self._pending_size = available - offset
         self._needed = needed
+        self._sized = sized
         return frames
+
+    def _whole(self, frame: bytes) -> tuple[int, int, bytes, int, int]:
+        """A frame joined from the reads it spanned; its size is checked again, as frame_max
+        may have changed (tuning) since it started."""
+        frame_type, channel_id, size = _unpack_frame_start(frame)
+        if size > self._max_size:
+            raise FrameError(f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {self.frame_max}")
+        end = len(frame) - 1
+        if frame[end] != 0xCE:  # _FRAME_END
+            raise FrameError(f"frame-end octet is {frame[end]:#04x}, not 0xce")
+        return frame_type, channel_id, frame, _START_SIZE, end
 
 
 # How a message goes to the transport, by body size (make bench sweep, msg/s, interleaved runs):

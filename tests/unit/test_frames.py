@@ -357,3 +357,25 @@ def test_a_body_from_large_body_up_is_written_as_views(monkeypatch):
     data = message_frames(1, method, properties, body, FRAME_MAX)
     assert b"".join(data) == publish_frames(1, method, properties, body, FRAME_MAX)
     assert any(isinstance(part, memoryview) for part in data)
+
+
+def test_a_frame_split_across_reads_is_checked_against_the_frame_max_of_its_end():
+    frame = method_frame(1, b"x" * 100)
+    parser = FrameParser(0)
+    assert parser.feed(frame[:50]) == []
+    parser.frame_max = 64  # tuning lowered it while the frame was incomplete
+    with pytest.raises(FrameError, match="exceeds 64"):
+        parser.feed(frame[50:])
+
+
+def test_a_read_completing_a_frame_is_not_copied_whole():
+    first, second = method_frame(1, b"a" * 300), method_frame(2, b"b" * 300)
+    parser = FrameParser(0)
+    assert parser.feed(first[:100]) == []
+    rest = first[100:] + second
+    (one, joined, start, end), (two, buf, _, _) = [
+        (channel, buf, start, end) for _, channel, buf, start, end in parser.feed(rest)
+    ]
+    assert (one, joined[start:end], two) == (1, b"a" * 300, 2)
+    assert len(joined) == len(first)  # only the split frame was joined
+    assert buf is rest  # the rest of the read is read in place
