@@ -15,6 +15,7 @@ import contextvars
 import functools
 import inspect
 import logging
+from types import CoroutineType
 from typing import Any, Callable
 
 from . import hooks
@@ -139,18 +140,22 @@ class Consumer:
         loop = asyncio.get_running_loop()
         running_consumer.set(self)
         owed = self.owed
+        items = owed.items
+        callback, channel = self.callback, self.channel
         while True:
-            while owed.items:
-                item, _ = owed.take()
+            while items:
+                (body, envelope, properties), _ = owed.take()
                 if owed.buffered.paused:
                     self._drained()
                 try:
                     hook = hooks.active
-                    if hook is None:
-                        await call_either(self.callback, self.channel, *item)
+                    if hook is None:  # call_either, inlined: this runs once per delivery
+                        result = callback(channel, body, envelope, properties)
+                        if type(result) is CoroutineType or inspect.isawaitable(result):
+                            await result
                     else:
-                        call = functools.partial(call_either, self.callback)
-                        await hook.consume(call, self.channel, *item)
+                        call = functools.partial(call_either, callback)
+                        await hook.consume(call, channel, body, envelope, properties)
                 except Exception:
                     logger.exception("consumer %r callback failed", self.tag)
             if owed.ending:

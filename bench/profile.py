@@ -120,6 +120,8 @@ def main() -> int:
     parser.add_argument("--client", default="aioamqp", choices=["aioamqp", "wire", "aiormq"])
     parser.add_argument("--tool", choices=["py-spy", "cprofile"])
     parser.add_argument("--n", type=int, help="messages (default: the workload's full size)")
+    parser.add_argument("--consumers", type=int, help="fanout: the consumer count")
+    parser.add_argument("--size", type=int, help="body size (default: the workload's)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--keep", type=Path, help="keep the raw profiles in this folder")
     parser.add_argument(
@@ -142,6 +144,10 @@ def main() -> int:
             "BENCH_PROFILE": json.dumps({"tool": tool, "out": str(out), "exe": py_spy}),
         }
         cmd = [python, "-m", f"bench.client_{args.client}", "--workload", workload, "--n", str(n)]
+        if args.size:
+            cmd += ["--size", str(args.size)]
+        if args.consumers:
+            cmd += ["--consumers", str(args.consumers)]
         done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
         print(f"## {args.client} {workload} (n={n:,}, {tool})")
         if done.returncode != 0 or not out.exists():
