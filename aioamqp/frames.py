@@ -148,6 +148,139 @@ class FrameParser:
         return frame_type, channel_id, frame, _START_SIZE, end
 
 
+_READ_SIZE = 262144  # room offered to each read (asyncio's own reads take up to 256 KiB)
+_KEEP = 8 << 20  # a buffer grown past this (to hold a large body) is let go once empty
+_CHUNK = 4096  # small frames are copied out of the read buffer this many bytes at a time
+
+
+class FrameReader:
+    """Cuts frames out of one reusable buffer that the socket reads into (asyncio's
+    BufferedProtocol), so that reads allocate nothing.
+
+    get_buffer() gives the free space; buffer_updated(n) counts what a read wrote there;
+    frames() then returns the complete frames as (frame_type, channel_id, buf, start, end):
+    - small frames (every method and header) are copied out a few KiB at a time, buf being
+      that bytes copy, for the decoders to read by offset;
+    - a body frame of 4 KiB or more stays in the buffer (buf is None, start and end are
+      buffer offsets, valid until the next get_buffer()): payload() copies it out, or
+      hold() keeps it in the buffer until join() copies a whole body at once.
+    """
+
+    def __init__(self, frame_max: int) -> None:
+        self.frame_max = frame_max
+        self._buffer = bytearray(_READ_SIZE)
+        # Kept for slicing: the buffer is replaced when it grows, never resized in place.
+        self._view = memoryview(self._buffer)
+        self._start = 0  # the first byte not cut into a frame yet
+        self._end = 0  # the first free byte
+        self._base = 0  # the stream position of the buffer's first byte
+        self._holds: dict[int, int] = {}  # channel id: stream position of its first held byte
+
+    @property
+    def frame_max(self) -> int:
+        return self._frame_max
+
+    @frame_max.setter
+    def frame_max(self, frame_max: int) -> None:
+        self._frame_max = frame_max
+        self._max_size = frame_max - _FRAME_OVERHEAD if frame_max else 0xFFFFFFFF
+
+    def get_buffer(self) -> memoryview:
+        """Where the next read goes: at least 64 KiB, after what is still needed."""
+        if self._start == self._end and not self._holds:  # nothing kept: start over
+            self._base += self._start
+            self._start = self._end = 0
+            if len(self._buffer) > _KEEP:  # the large body that grew it is gone
+                self._buffer = bytearray(_READ_SIZE)
+                self._view = memoryview(self._buffer)
+        elif len(self._buffer) - self._end < _VIEW_SIZE:
+            self._make_room()
+        return self._view[self._end :]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._end += nbytes
+
+    def unparsed(self) -> bytes:
+        """The bytes received and not cut into frames yet (a few, at the handshake)."""
+        return bytes(self._view[self._start : self._end])
+
+    def frames(self) -> list[tuple[int, int, bytes | None, int, int]]:
+        """The frames completed since the last call (see the class)."""
+        buffer, view = self._buffer, self._view
+        frames: list[tuple[int, int, bytes | None, int, int]] = []
+        max_size = self._max_size
+        available = self._end
+        offset = self._start
+        chunk = b""
+        chunk_start = chunk_end = offset
+        while offset + 7 <= available:  # _START_SIZE
+            frame_type, channel_id, size = _unpack_frame_start(buffer, offset)
+            if size > max_size:
+                raise FrameError(
+                    f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {self.frame_max}"
+                )
+            start = offset + 7
+            frame_end = start + size
+            if frame_end >= available:
+                break
+            if buffer[frame_end] != 0xCE:  # _FRAME_END
+                raise FrameError(f"frame-end octet is {buffer[frame_end]:#04x}, not 0xce")
+            if size >= _CHUNK and frame_type == 3:  # _BODY: left in the buffer
+                frames.append((3, channel_id, None, start, frame_end))
+            else:
+                if frame_end >= chunk_end:  # copy out the next few KiB
+                    chunk_start = offset
+                    chunk_end = min(available, offset + max(_CHUNK, size + _FRAME_OVERHEAD))
+                    chunk = bytes(view[chunk_start:chunk_end])
+                frames.append(
+                    (frame_type, channel_id, chunk, start - chunk_start, frame_end - chunk_start)
+                )
+            offset = frame_end + 1
+        self._start = offset
+        return frames
+
+    def payload(self, start: int, end: int) -> bytes:
+        return bytes(self._view[start:end])
+
+    def hold(self, channel_id: int, start: int, end: int) -> tuple[int, int]:
+        """Keep a body frame's payload in the buffer for the channel until it is released;
+        its span, for join()."""
+        base = self._base
+        self._holds.setdefault(channel_id, base + start)
+        return base + start, base + end
+
+    def release(self, channel_id: int) -> None:
+        self._holds.pop(channel_id, None)
+
+    def join(self, pieces: list[Any]) -> bytes:
+        """One bytes of a body's pieces, in order: spans from hold() and views of copies."""
+        base, view = self._base, self._view
+        return b"".join(
+            [
+                view[piece[0] - base : piece[1] - base] if type(piece) is tuple else piece
+                for piece in pieces
+            ]
+        )
+
+    def _make_room(self) -> None:
+        keep = self._start
+        if self._holds:
+            keep = min(keep, min(self._holds.values()) - self._base)
+        used = self._end - keep
+        buffer = self._buffer
+        if len(buffer) - used < max(_VIEW_SIZE, used):
+            # A large body is held: a buffer twice its size, so that moving it to the front
+            # again costs at most one more copy of what is read meanwhile.
+            larger = bytearray(max(2 * len(buffer), 2 * used + _READ_SIZE))
+            larger[:used] = self._view[keep : self._end]
+            self._buffer, self._view = larger, memoryview(larger)
+        elif keep:  # move what is still needed to the front
+            self._view[:used] = self._view[keep : self._end]
+        self._base += keep
+        self._start -= keep
+        self._end = used
+
+
 # How a message goes to the transport, by body size (make bench sweep, msg/s, interleaved runs):
 # - in one frame: joined into one bytes, one write;
 # - over several frames but under LARGE_BODY: one bytes per frame, each a copy of its body chunk

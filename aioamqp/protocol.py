@@ -2,7 +2,7 @@
 around the sans-IO connection state (core.connection.Connection), which owns the handshake, the
 close sequences, the channel table and frame dispatch.
 
-The frame reader (data_received) never awaits: replies resolve futures, deliveries go to each
+The frame reader (buffer_updated) never awaits: replies resolve futures, deliveries go to each
 consumer's own task. Every way the connection can end goes through `_connection_closed`.
 """
 
@@ -33,7 +33,7 @@ DEFAULT_MAX_BUFFERED = 16 << 20
 DEFAULT_CALLBACK_GRACE = 10.0  # seconds close() lets running callbacks finish, without timeout
 
 
-class AmqpProtocol(asyncio.Protocol):
+class AmqpProtocol(asyncio.BufferedProtocol):
     """An AMQP connection. Create it with `aioamqp.connect()`."""
 
     CHANNEL_FACTORY: Any = Channel
@@ -148,7 +148,7 @@ class AmqpProtocol(asyncio.Protocol):
     def broker_heartbeat(self) -> int | None:
         return self.core.offered.heartbeat if self.core.offered else None
 
-    # -- asyncio.Protocol ---------------------------------------------------------------------
+    # -- asyncio.BufferedProtocol -------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = transport  # type: ignore[assignment]
@@ -159,11 +159,24 @@ class AmqpProtocol(asyncio.Protocol):
         self._opened = self._loop.create_future()
         self._send_core()  # the protocol header
 
-    def data_received(self, data: bytes) -> None:
+    def get_buffer(self, sizehint: int) -> memoryview:
+        """Reads go straight into the core's frame buffer: nothing is allocated per read."""
+        return self.core.get_buffer()
+
+    def buffer_updated(self, nbytes: int) -> None:
         self._read = True
         core = self.core
-        core.receive_data(data)
-        if core.outgoing:
+        core.buffer_updated(nbytes)
+        self._after_read()
+
+    def data_received(self, data: bytes) -> None:
+        """Bytes handed over whole (the asyncio.Protocol way; tests use it)."""
+        self._read = True
+        self.core.receive_data(data)
+        self._after_read()
+
+    def _after_read(self) -> None:
+        if self.core.outgoing:
             self._send_core()
         buffered = self.buffered
         if buffered.size > self.max_buffered > 0 and not buffered.paused:

@@ -1,5 +1,6 @@
-"""One AMQP connection's protocol state, without I/O: bytes in (`receive_data`), bytes out
-(`data_to_send`), and what happened reported to the shell through `Events`.
+"""One AMQP connection's protocol state, without I/O: bytes in (written into `get_buffer()`
+then `buffer_updated(n)`, or `receive_data(bytes)`), bytes out (`data_to_send`), and what
+happened reported to the shell through `Events`.
 
 It runs the handshake (protocol header, start, tune, open), holds the tuning, the blocked
 state and the channel table, closes in both directions (a close crossing the broker's
@@ -20,7 +21,7 @@ from .._generated import methods as m
 from .._generated.constants import FRAME_BODY, FRAME_HEADER, FRAME_HEARTBEAT, FRAME_METHOD
 from .._generated.properties import BasicProperties
 from .._version import __version__ as VERSION
-from ..frames import PROTOCOL_HEADER, FrameParser, method_frame
+from ..frames import PROTOCOL_HEADER, FrameReader, method_frame
 from .auth import Mechanism
 from .content import Content
 from .tuning import ChannelIds, Tuning, negotiate
@@ -99,7 +100,7 @@ class Connection:
         self.channels: dict[int, Receiver] = {}
         self._contents: dict[int, Content] = {}
         self.outgoing: list[bytes] = [PROTOCOL_HEADER]
-        self._parser = FrameParser(HANDSHAKE_FRAME_MAX)
+        self._reader = FrameReader(HANDSHAKE_FRAME_MAX)
         self._login: tuple[Mechanism, str] | None = None
         self._early_start: m.ConnectionStart | None = None
 
@@ -151,31 +152,42 @@ class Connection:
         """Frames on channel_id go to receiver from now on, through a fresh content assembly."""
         self.channels[channel_id] = receiver
         self._contents[channel_id] = Content(channel_id)
+        self._reader.release(channel_id)
 
     def release(self, channel_id: int, receiver: Receiver) -> None:
         """The channel has ended on both sides: its id may be handed out again."""
         if self.channels.get(channel_id) is receiver:
             del self.channels[channel_id]
             del self._contents[channel_id]
+            self._reader.release(channel_id)  # a body it was receiving is not needed
             self.channel_ids.release(channel_id)
 
     # -- bytes in -----------------------------------------------------------------------------
 
-    def receive_data(self, data: bytes) -> None:
-        """Dispatch every frame data completes. Bad bytes close the connection with the spec's
-        reply code (events.ended); frames after an ending are ignored."""
+    def get_buffer(self) -> memoryview:
+        """Where the next read goes (a buffered protocol's get_buffer)."""
+        return self._reader.get_buffer()
+
+    def buffer_updated(self, nbytes: int) -> None:
+        """A read wrote nbytes into get_buffer()'s space: dispatch every frame they complete.
+        Bad bytes close the connection with the spec's reply code (events.ended); frames after
+        an ending are ignored."""
         if self.state is CLOSED:
             return
-        if self.state is CONNECTING and data[:4] == b"AMQP":
-            self._refused_protocol(data)
-            return
+        reader = self._reader
+        reader.buffer_updated(nbytes)
+        if self.state is CONNECTING:
+            unparsed = reader.unparsed()
+            if unparsed[:4] == b"AMQP":
+                self._refused_protocol(unparsed)
+                return
         decode_method = m.decode_method
         channels = self.channels
         contents = self._contents
         try:
-            for frame_type, channel_id, buf, start, end in self._parser.feed(data):
+            for frame_type, channel_id, buf, start, end in reader.frames():
                 if frame_type == FRAME_METHOD:
-                    method = decode_method(buf, start, end)
+                    method = decode_method(buf, start, end)  # type: ignore[arg-type]
                     if channel_id == 0:
                         self._on_connection_method(method)
                         if self.state is CLOSED:
@@ -192,13 +204,13 @@ class Connection:
                 elif frame_type == FRAME_BODY:
                     content = contents.get(channel_id)
                     if content is not None:
-                        message = content.body(buf, start, end)
+                        message = content.body(buf, start, end, reader)
                         if message is not None:
                             channels[channel_id].on_message(*message)
                 elif frame_type == FRAME_HEADER:
                     content = contents.get(channel_id)
                     if content is not None:
-                        message = content.header(buf, start, end)
+                        message = content.header(buf, start, end)  # type: ignore[arg-type]
                         if message is not None:
                             channels[channel_id].on_message(*message)
                 elif frame_type != FRAME_HEARTBEAT:
@@ -207,6 +219,16 @@ class Connection:
             self._protocol_error(exc)
         except (struct.error, IndexError, ValueError) as exc:  # a frame too short for its fields
             self._protocol_error(exceptions.AmqpDecodeError(f"malformed frame: {exc}"))
+
+    def receive_data(self, data: bytes) -> None:
+        """buffer_updated for bytes that are already in hand: they are copied in first."""
+        view = memoryview(data)
+        while view and self.state is not CLOSED:
+            with self.get_buffer() as space:
+                count = min(len(space), len(view))
+                space[:count] = view[:count]
+            self.buffer_updated(count)
+            view = view[count:]
 
     def _refused_protocol(self, data: bytes) -> None:
         """The peer answered our header with its own: it does not speak AMQP 0-9-1."""
@@ -262,7 +284,7 @@ class Connection:
     def _on_tune(self, method: m.ConnectionTune) -> None:
         self.offered = Tuning(method.channel_max, method.frame_max, method.heartbeat)
         self.tuning = negotiate(self.requested, *self.offered)
-        self._parser.frame_max = self.tuning.frame_max
+        self._reader.frame_max = self.tuning.frame_max
         assert self._login is not None  # start came first, and it needs the login
         self._send(m.ConnectionTuneOk(*self.tuning))
         self._send(m.ConnectionOpen(self._login[1]))

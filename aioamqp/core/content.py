@@ -8,6 +8,7 @@ from typing import Any
 
 from .. import exceptions
 from .._generated.properties import BasicProperties, decode_basic_header
+from ..frames import FrameReader
 
 IDLE, HEADER_DUE, BODY_DUE = "idle", "header due", "body due"
 
@@ -19,7 +20,16 @@ class Content:
     """Frames in, complete messages out. Bodies are read in place: a body in one frame is
     sliced out of the read once; one spread over frames is kept as views and joined once."""
 
-    __slots__ = ("channel_id", "state", "_method", "_properties", "_size", "_parts", "_received")
+    __slots__ = (
+        "channel_id",
+        "state",
+        "_method",
+        "_properties",
+        "_size",
+        "_parts",
+        "_reader",
+        "_received",
+    )
 
     def __init__(self, channel_id: int) -> None:
         self.channel_id = channel_id
@@ -27,7 +37,8 @@ class Content:
         self._method: Any = None
         self._properties: BasicProperties | None = None
         self._size = 0
-        self._parts: list[bytes | memoryview] = []
+        self._parts: list[Any] = []  # views, and spans held in a FrameReader
+        self._reader: FrameReader | None = None  # holding some of the body
         self._received = 0
 
     def method(self, method: Any) -> None:
@@ -53,19 +64,38 @@ class Content:
         self.state = BODY_DUE
         return None
 
-    def body(self, buf: bytes, start: int, end: int) -> Message | None:
+    def body(
+        self, buf: bytes | None, start: int, end: int, reader: FrameReader | None = None
+    ) -> Message | None:
+        """A body frame: buf[start:end], or, buf being None, reader's buffer [start:end] (a
+        large frame, frames.FrameReader). A body in one frame is copied out once; one spread
+        over frames is kept as views and spans held in the reader's buffer, joined once."""
         if self.state is not BODY_DUE:
             raise exceptions.UnexpectedFrame(f"content body on channel {self.channel_id}")
         received = self._received + end - start
-        if received == self._size and not self._parts:
-            return self._complete(buf[start:end])  # the whole body in one frame
+        whole = received == self._size and not self._parts  # the whole body in one frame
         if received > self._size:
             raise exceptions.UnexpectedFrame(f"content body too long on channel {self.channel_id}")
-        self._parts.append(memoryview(buf)[start:end])  # copied once, by the join
+        if buf is not None:
+            if whole:
+                return self._complete(buf[start:end])
+            self._parts.append(memoryview(buf)[start:end])
+        else:
+            assert reader is not None  # only a FrameReader leaves a frame in its buffer
+            if whole:
+                return self._complete(reader.payload(start, end))
+            self._parts.append(reader.hold(self.channel_id, start, end))
+            self._reader = reader
         self._received = received
-        if received == self._size:
-            return self._complete(b"".join(self._parts))
-        return None
+        if received < self._size:
+            return None
+        parts, reader = self._parts, self._reader
+        if reader is None:
+            return self._complete(b"".join(parts))
+        body = reader.join(parts)
+        reader.release(self.channel_id)
+        self._reader = None
+        return self._complete(body)
 
     def _complete(self, body: bytes) -> Message:
         message = (self._method, self._properties, body)
