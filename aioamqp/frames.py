@@ -48,20 +48,10 @@ def byte_view(body: Body) -> Body:
     return view if view.format == "B" and view.ndim == 1 else view.cast("B")
 
 
-class FrameParser:
-    """Cuts the broker's byte stream into frames, whatever way the reads split or coalesce it.
+class _FrameLimit:
+    """frame_max, the whole frame size limit (0 for none); tuning may change it."""
 
-    Bytes of an incomplete frame wait as a list of chunks. Once a read completes the frame,
-    only that frame is joined (not the rest of the read), so a large frame arriving over many
-    reads is copied once, and a read is never copied whole.
-    """
-
-    def __init__(self, frame_max: int) -> None:
-        self.frame_max = frame_max  # whole frame size limit, 0 for none; may change after tuning
-        self._pending: list[bytes | memoryview] = []
-        self._pending_size = 0
-        self._needed = _START_SIZE  # pending bytes required before parsing can progress
-        self._sized = False  # the pending bytes hold a whole frame start: _needed is its size
+    _max_size = 0xFFFFFFFF
 
     @property
     def frame_max(self) -> int:
@@ -72,6 +62,22 @@ class FrameParser:
         self._frame_max = frame_max
         # size + _FRAME_OVERHEAD > frame_max as one comparison; a size never exceeds 2**32 - 1
         self._max_size = frame_max - _FRAME_OVERHEAD if frame_max else 0xFFFFFFFF
+
+
+class FrameParser(_FrameLimit):
+    """Cuts the broker's byte stream into frames, whatever way the reads split or coalesce it.
+
+    Bytes of an incomplete frame wait as a list of chunks. Once a read completes the frame,
+    only that frame is joined (not the rest of the read), so a large frame arriving over many
+    reads is copied once, and a read is never copied whole.
+    """
+
+    def __init__(self, frame_max: int) -> None:
+        self.frame_max = frame_max
+        self._pending: list[bytes | memoryview] = []
+        self._pending_size = 0
+        self._needed = _START_SIZE  # pending bytes required before parsing can progress
+        self._sized = False  # the pending bytes hold a whole frame start: _needed is its size
 
     def feed(self, data: bytes) -> list[tuple[int, int, bytes, int, int]]:
         """Every frame completed by data, as (frame_type, channel_id, buf, start, end).
@@ -153,7 +159,7 @@ _KEEP = 8 << 20  # a buffer grown past this (to hold a large body) is let go onc
 _CHUNK = 4096  # small frames are copied out of the read buffer this many bytes at a time
 
 
-class FrameReader:
+class FrameReader(_FrameLimit):
     """Cuts frames out of one reusable buffer that the socket reads into (asyncio's
     BufferedProtocol), so that reads allocate nothing.
 
@@ -175,15 +181,6 @@ class FrameReader:
         self._end = 0  # the first free byte
         self._base = 0  # the stream position of the buffer's first byte
         self._holds: dict[int, int] = {}  # channel id: stream position of its first held byte
-
-    @property
-    def frame_max(self) -> int:
-        return self._frame_max
-
-    @frame_max.setter
-    def frame_max(self, frame_max: int) -> None:
-        self._frame_max = frame_max
-        self._max_size = frame_max - _FRAME_OVERHEAD if frame_max else 0xFFFFFFFF
 
     def get_buffer(self) -> memoryview:
         """Where the next read goes: at least 64 KiB, after what is still needed."""
