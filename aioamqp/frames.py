@@ -51,7 +51,8 @@ def byte_view(body: Body) -> Body:
 class _FrameLimit:
     """frame_max, the whole frame size limit (0 for none); tuning may change it."""
 
-    _max_size = 0xFFFFFFFF
+    _frame_max: int
+    _max_size: int
 
     @property
     def frame_max(self) -> int:
