@@ -155,6 +155,10 @@ class FrameParser(_FrameLimit):
         return frame_type, channel_id, frame, _START_SIZE, end
 
 
+def _bad_end(octet: int) -> FrameError:
+    return FrameError(f"frame-end octet is {octet:#04x}, not 0xce")
+
+
 _READ_SIZE = 262144  # room offered to each read (asyncio's own reads take up to 256 KiB)
 _KEEP = 8 << 20  # a buffer grown past this (to hold a large body) is let go once empty
 _CHUNK = 4096  # small frames are copied out of the read buffer this many bytes at a time
@@ -166,8 +170,8 @@ class FrameReader(_FrameLimit):
 
     get_buffer() gives the free space; buffer_updated(n) counts what a read wrote there;
     frames() then returns the complete frames as (frame_type, channel_id, buf, start, end):
-    - small frames (every method and header) are copied out a few KiB at a time, buf being
-      that bytes copy, for the decoders to read by offset;
+    - small frames (every method and header) are copied out in runs (4 KiB, doubling while
+      only small frames come), buf being that bytes copy, which the decoders read by offset;
     - a body frame of 4 KiB or more stays in the buffer (buf is None, start and end are
       buffer offsets, valid until the next get_buffer()): payload() copies it out, or
       hold() keeps it in the buffer until join() copies a whole body at once.
@@ -182,6 +186,7 @@ class FrameReader(_FrameLimit):
         self._end = 0  # the first free byte
         self._base = 0  # the stream position of the buffer's first byte
         self._holds: dict[int, int] = {}  # channel id: stream position of its first held byte
+        self._window = _CHUNK  # how much the next copy of small frames takes
 
     def get_buffer(self) -> memoryview:
         """Where the next read goes: at least 64 KiB, after what is still needed."""
@@ -206,36 +211,50 @@ class FrameReader(_FrameLimit):
         """The frames completed since the last call (see the class)."""
         buffer, view = self._buffer, self._view
         frames: list[tuple[int, int, bytes | None, int, int]] = []
+        append = frames.append
         max_size = self._max_size
         available = self._end
         offset = self._start
-        chunk = b""
-        chunk_start = chunk_end = offset
+        window = self._window
         while offset + 7 <= available:  # _START_SIZE
             frame_type, channel_id, size = _unpack_frame_start(buffer, offset)
             if size > max_size:
-                raise FrameError(
-                    f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {self.frame_max}"
-                )
-            start = offset + 7
-            frame_end = start + size
+                raise self._too_large(size)
+            frame_end = offset + 7 + size
             if frame_end >= available:
                 break
-            if buffer[frame_end] != 0xCE:  # _FRAME_END
-                raise FrameError(f"frame-end octet is {buffer[frame_end]:#04x}, not 0xce")
             if size >= _CHUNK and frame_type == 3:  # _BODY: left in the buffer
-                frames.append((3, channel_id, None, start, frame_end))
-            else:
-                if frame_end >= chunk_end:  # copy out the next few KiB
-                    chunk_start = offset
-                    chunk_end = min(available, offset + max(_CHUNK, size + _FRAME_OVERHEAD))
-                    chunk = bytes(view[chunk_start:chunk_end])
-                frames.append(
-                    (frame_type, channel_id, chunk, start - chunk_start, frame_end - chunk_start)
-                )
-            offset = frame_end + 1
+                if buffer[frame_end] != 0xCE:
+                    raise _bad_end(buffer[frame_end])
+                append((3, channel_id, None, offset + 7, frame_end))
+                offset = frame_end + 1
+                window = _CHUNK
+                continue
+            # Small frames: copy a window out and cut them from the copy. The window doubles
+            # while small frames fill it, and shrinks back at a large body frame.
+            chunk = bytes(view[offset : min(available, offset + max(window, size + 8))])
+            position = 0
+            last_start = len(chunk) - 7
+            while position <= last_start:
+                frame_type, channel_id, size = _unpack_frame_start(chunk, position)
+                if size > max_size:
+                    raise self._too_large(size)
+                start = position + 7
+                end = start + size
+                if end >= len(chunk) or (size >= _CHUNK and frame_type == 3):
+                    break
+                if chunk[end] != 0xCE:
+                    raise _bad_end(chunk[end])
+                append((frame_type, channel_id, chunk, start, end))
+                position = end + 1
+            offset += position
+            window = min(2 * window, _READ_SIZE) if 2 * position > len(chunk) else _CHUNK
         self._start = offset
+        self._window = window
         return frames
+
+    def _too_large(self, size: int) -> FrameError:
+        return FrameError(f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {self.frame_max}")
 
     def payload(self, start: int, end: int) -> bytes:
         return bytes(self._view[start:end])
