@@ -159,8 +159,12 @@ def _bad_end(octet: int) -> FrameError:
     return FrameError(f"frame-end octet is {octet:#04x}, not 0xce")
 
 
-_READ_SIZE = 262144  # room offered to each read (asyncio's own reads take up to 256 KiB)
-_KEEP = 8 << 20  # a buffer grown past this (to hold a large body) is let go once empty
+# A connection's read buffer starts small (an idle connection keeps little) and doubles while
+# reads fill it, up to the 256 KiB that asyncio's own reads take; it grows further only to hold
+# a large body, and one grown past _KEEP is let go once it is empty.
+_FIRST_SIZE = 16384
+_READ_SIZE = 262144
+_KEEP = 16 << 20
 _CHUNK = 4096  # small frames are copied out of the read buffer this many bytes at a time
 
 
@@ -179,9 +183,11 @@ class FrameReader(_FrameLimit):
 
     def __init__(self, frame_max: int) -> None:
         self.frame_max = frame_max
-        self._buffer = bytearray(_READ_SIZE)
+        self._buffer = bytearray(_FIRST_SIZE)
         # Kept for slicing: the buffer is replaced when it grows, never resized in place.
         self._view = memoryview(self._buffer)
+        self._offered = 0  # the space the last get_buffer() gave
+        self._filled = False  # the last read took all of it
         self._start = 0  # the first byte not cut into a frame yet
         self._end = 0  # the first free byte
         self._base = 0  # the stream position of the buffer's first byte
@@ -189,19 +195,25 @@ class FrameReader(_FrameLimit):
         self._window = _CHUNK  # how much the next copy of small frames takes
 
     def get_buffer(self) -> memoryview:
-        """Where the next read goes: at least 64 KiB, after what is still needed."""
-        if self._start == self._end and not self._holds:  # nothing kept: start over
+        """Where the next read goes: a quarter of the buffer at least, after what is still
+        needed."""
+        buffer = self._buffer
+        grow = self._filled and len(buffer) < _READ_SIZE
+        self._filled = False
+        if self._start == self._end and not self._holds and not grow:  # nothing kept
             self._base += self._start
             self._start = self._end = 0
-            if len(self._buffer) > _KEEP:  # the large body that grew it is gone
-                self._buffer = bytearray(_READ_SIZE)
-                self._view = memoryview(self._buffer)
-        elif len(self._buffer) - self._end < _VIEW_SIZE:
-            self._make_room()
-        return self._view[self._end :]
+            if len(buffer) > _KEEP:  # the large body that grew it is gone
+                self._replace(bytearray(_READ_SIZE), 0, 0)
+        elif grow or len(buffer) - self._end < len(buffer) >> 2:
+            self._make_room(grow)
+        space = self._view[self._end :]
+        self._offered = len(space)
+        return space
 
     def buffer_updated(self, nbytes: int) -> None:
         self._end += nbytes
+        self._filled = nbytes == self._offered  # more was waiting, likely
 
     def unparsed(self) -> bytes:
         """The bytes received and not cut into frames yet (a few, at the handshake)."""
@@ -279,20 +291,30 @@ class FrameReader(_FrameLimit):
             ]
         )
 
-    def _make_room(self) -> None:
+    def _make_room(self, grow: bool) -> None:
         keep = self._start
         if self._holds:
             keep = min(keep, min(self._holds.values()) - self._base)
         used = self._end - keep
-        buffer = self._buffer
-        if len(buffer) - used < max(_VIEW_SIZE, used):
+        size = len(self._buffer) * 2 if grow else len(self._buffer)
+        if size - used < max(size >> 2, used):
             # A large body is held: a buffer twice its size, so that moving it to the front
             # again costs at most one more copy of what is read meanwhile.
-            larger = bytearray(max(2 * len(buffer), 2 * used + _READ_SIZE))
+            size = max(2 * size, 2 * used + _READ_SIZE)
+        if size != len(self._buffer):
+            larger = bytearray(size)
             larger[:used] = self._view[keep : self._end]
-            self._buffer, self._view = larger, memoryview(larger)
-        elif keep:  # move what is still needed to the front
-            self._view[:used] = self._view[keep : self._end]
+            self._replace(larger, keep, used)
+        else:  # move what is still needed to the front
+            if keep:
+                self._view[:used] = self._view[keep : self._end]
+            self._base += keep
+            self._start -= keep
+            self._end = used
+
+    def _replace(self, buffer: bytearray, keep: int, used: int) -> None:
+        """A new buffer holding what was kept (never a resize: asyncio may hold a view)."""
+        self._buffer, self._view = buffer, memoryview(buffer)
         self._base += keep
         self._start -= keep
         self._end = used

@@ -119,3 +119,21 @@ def test_a_frame_over_frame_max_or_with_a_bad_end_octet_raises():
     reader.buffer_updated(len(bad))
     with pytest.raises(FrameError, match="not 0xce"):
         reader.frames()
+
+
+def test_the_buffer_starts_small_and_doubles_while_reads_fill_it():
+    reader = FrameReader(131_072)
+    sizes = []
+    stream = b"".join(
+        b"".join(message_frames(1, tag, b"b" * 64, 131_072)) for tag in range(1, 5000)
+    )
+    offset = 0
+    while offset < len(stream):
+        with reader.get_buffer() as space:
+            sizes.append(len(space))
+            count = min(len(space), len(stream) - offset)  # every read fills what it is given
+            space[:count] = stream[offset : offset + count]
+        offset += count
+        reader.buffer_updated(count)
+        reader.frames()
+    assert sizes[0] == 16384 and max(sizes) <= 262144 and max(sizes) > 131072
