@@ -64,6 +64,13 @@ class _FrameLimit:
         # size + _FRAME_OVERHEAD > frame_max as one comparison; a size never exceeds 2**32 - 1
         self._max_size = frame_max - _FRAME_OVERHEAD if frame_max else 0xFFFFFFFF
 
+    def _too_large(self, size: int) -> FrameError:
+        return FrameError(f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {self.frame_max}")
+
+
+def _bad_end(octet: int) -> FrameError:
+    return FrameError(f"frame-end octet is {octet:#04x}, not 0xce")
+
 
 class FrameParser(_FrameLimit):
     """Cuts the broker's byte stream into frames, whatever way the reads split or coalesce it.
@@ -111,9 +118,7 @@ class FrameParser(_FrameLimit):
         while offset <= last_start:
             frame_type, channel_id, size = _unpack_frame_start(data, offset)
             if size > max_size:
-                raise FrameError(
-                    f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {self.frame_max}"
-                )
+                raise self._too_large(size)
             start = offset + 7  # _START_SIZE
             offset = start + size  # the frame-end octet
             if offset >= available:
@@ -122,7 +127,7 @@ class FrameParser(_FrameLimit):
                 sized = True
                 break
             if data[offset] != 0xCE:  # _FRAME_END
-                raise FrameError(f"frame-end octet is {data[offset]:#04x}, not 0xce")
+                raise _bad_end(data[offset])
             frames.append((frame_type, channel_id, data, start, offset))
             offset += 1
         else:
@@ -148,15 +153,11 @@ class FrameParser(_FrameLimit):
         may have changed (tuning) since it started."""
         frame_type, channel_id, size = _unpack_frame_start(frame)
         if size > self._max_size:
-            raise FrameError(f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {self.frame_max}")
+            raise self._too_large(size)
         end = len(frame) - 1
         if frame[end] != 0xCE:  # _FRAME_END
-            raise FrameError(f"frame-end octet is {frame[end]:#04x}, not 0xce")
+            raise _bad_end(frame[end])
         return frame_type, channel_id, frame, _START_SIZE, end
-
-
-def _bad_end(octet: int) -> FrameError:
-    return FrameError(f"frame-end octet is {octet:#04x}, not 0xce")
 
 
 # A connection's read buffer starts small (an idle connection keeps little) and doubles while
@@ -204,7 +205,8 @@ class FrameReader(_FrameLimit):
             self._base += self._start
             self._start = self._end = 0
             if len(buffer) > _KEEP:  # the large body that grew it is gone
-                self._replace(bytearray(_READ_SIZE), 0, 0)
+                self._buffer = bytearray(_READ_SIZE)
+                self._view = memoryview(self._buffer)
         elif grow or len(buffer) - self._end < len(buffer) >> 2:
             self._make_room(grow)
         space = self._view[self._end :]
@@ -265,9 +267,6 @@ class FrameReader(_FrameLimit):
         self._window = window
         return frames
 
-    def _too_large(self, size: int) -> FrameError:
-        return FrameError(f"frame of {size + _FRAME_OVERHEAD} bytes exceeds {self.frame_max}")
-
     def payload(self, start: int, end: int) -> bytes:
         return bytes(self._view[start:end])
 
@@ -301,20 +300,12 @@ class FrameReader(_FrameLimit):
             # A large body is held: a buffer twice its size, so that moving it to the front
             # again costs at most one more copy of what is read meanwhile.
             size = max(2 * size, 2 * used + _READ_SIZE)
-        if size != len(self._buffer):
+        if size != len(self._buffer):  # a new buffer, never a resize: asyncio may hold a view
             larger = bytearray(size)
             larger[:used] = self._view[keep : self._end]
-            self._replace(larger, keep, used)
-        else:  # move what is still needed to the front
-            if keep:
-                self._view[:used] = self._view[keep : self._end]
-            self._base += keep
-            self._start -= keep
-            self._end = used
-
-    def _replace(self, buffer: bytearray, keep: int, used: int) -> None:
-        """A new buffer holding what was kept (never a resize: asyncio may hold a view)."""
-        self._buffer, self._view = buffer, memoryview(buffer)
+            self._buffer, self._view = larger, memoryview(larger)
+        elif keep:  # move what is still needed to the front
+            self._view[:used] = self._view[keep : self._end]
         self._base += keep
         self._start -= keep
         self._end = used

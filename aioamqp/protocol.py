@@ -165,17 +165,7 @@ class AmqpProtocol(asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         self._read = True
-        core = self.core
-        core.buffer_updated(nbytes)
-        self._after_read()
-
-    def data_received(self, data: bytes) -> None:
-        """Bytes handed over whole (the asyncio.Protocol way; tests use it)."""
-        self._read = True
-        self.core.receive_data(data)
-        self._after_read()
-
-    def _after_read(self) -> None:
+        self.core.buffer_updated(nbytes)
         if self.core.outgoing:
             self._send_core()
         buffered = self.buffered

@@ -151,7 +151,7 @@ class Connection:
     def attach(self, channel_id: int, receiver: Receiver) -> None:
         """Frames on channel_id go to receiver from now on, through a fresh content assembly."""
         self.channels[channel_id] = receiver
-        self._contents[channel_id] = Content(channel_id)
+        self._contents[channel_id] = Content(channel_id, self._reader)
         self._reader.release(channel_id)
 
     def release(self, channel_id: int, receiver: Receiver) -> None:
@@ -204,7 +204,7 @@ class Connection:
                 elif frame_type == FRAME_BODY:
                     content = contents.get(channel_id)
                     if content is not None:
-                        message = content.body(buf, start, end, reader)
+                        message = content.body(buf, start, end)
                         if message is not None:
                             channels[channel_id].on_message(*message)
                 elif frame_type == FRAME_HEADER:

@@ -28,17 +28,19 @@ class Content:
         "_size",
         "_parts",
         "_reader",
+        "_held",
         "_received",
     )
 
-    def __init__(self, channel_id: int) -> None:
+    def __init__(self, channel_id: int, reader: FrameReader | None = None) -> None:
         self.channel_id = channel_id
+        self._reader = reader  # where body frames left in place are (buf None)
         self.state = IDLE
         self._method: Any = None
         self._properties: BasicProperties | None = None
         self._size = 0
-        self._parts: list[Any] = []  # views, and spans held in a FrameReader
-        self._reader: FrameReader | None = None  # holding some of the body
+        self._parts: list[Any] = []  # views, and spans held in the reader's buffer
+        self._held = False  # the reader holds some of the body
         self._received = 0
 
     def method(self, method: Any) -> None:
@@ -64,10 +66,8 @@ class Content:
         self.state = BODY_DUE
         return None
 
-    def body(
-        self, buf: bytes | None, start: int, end: int, reader: FrameReader | None = None
-    ) -> Message | None:
-        """A body frame: buf[start:end], or, buf being None, reader's buffer [start:end] (a
+    def body(self, buf: bytes | None, start: int, end: int) -> Message | None:
+        """A body frame: buf[start:end], or, buf being None, the reader's buffer [start:end] (a
         large frame, frames.FrameReader). A body in one frame is copied out once; one spread
         over frames is kept as views and spans held in the reader's buffer, joined once."""
         if self.state is not BODY_DUE:
@@ -76,6 +76,7 @@ class Content:
         whole = received == self._size and not self._parts  # the whole body in one frame
         if received > self._size:
             raise exceptions.UnexpectedFrame(f"content body too long on channel {self.channel_id}")
+        reader = self._reader
         if buf is not None:
             if whole:
                 return self._complete(buf[start:end])
@@ -85,16 +86,16 @@ class Content:
             if whole:
                 return self._complete(reader.payload(start, end))
             self._parts.append(reader.hold(self.channel_id, start, end))
-            self._reader = reader
+            self._held = True
         self._received = received
         if received < self._size:
             return None
-        parts, reader = self._parts, self._reader
-        if reader is None:
-            return self._complete(b"".join(parts))
-        body = reader.join(parts)
+        if not self._held:
+            return self._complete(b"".join(self._parts))
+        assert reader is not None
+        body = reader.join(self._parts)
         reader.release(self.channel_id)
-        self._reader = None
+        self._held = False
         return self._complete(body)
 
     def _complete(self, body: bytes) -> Message:

@@ -46,14 +46,14 @@ def read_all(reader: FrameReader, stream: bytes, cuts: list[int]) -> list[tuple[
         offset += count
         reader.buffer_updated(count)
         for frame_type, channel_id, buf, start, end in reader.frames():
-            content = contents.setdefault(channel_id, Content(channel_id))
+            content = contents.setdefault(channel_id, Content(channel_id, reader))
             if frame_type == 1:
                 content.method(m.decode_method(buf, start, end))
                 continue
             if frame_type == 2:
                 message = content.header(buf, start, end)
             else:
-                message = content.body(buf, start, end, reader)
+                message = content.body(buf, start, end)
             if message is not None:
                 method, _, body = message
                 done.append((channel_id, method.delivery_tag, body))
