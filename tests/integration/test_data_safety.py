@@ -418,3 +418,47 @@ async def test_every_write_path_counts_end_to_end(protocol, observer, queue, con
     assert processed == bodies[: len(processed)]  # intact and in order
     await w(channel.close())
     assert await queued(observer, queue) == len(bodies) - len(processed)
+
+
+@pytest.mark.timeout(90)
+async def test_large_bodies_on_several_channels_of_one_connection_count_end_to_end(
+    protocol, observer, name, cleanup
+):
+    """Large bodies consumed on three channels of one connection at once, so their frames
+    interleave in the client's read buffer and several bodies are held in it together; one
+    channel is closed while bodies are still arriving on it. Every body arrives intact on its
+    channel or is still queued."""
+    sizes = [300_000, 1 << 20, 64, 131_065, 2 << 20, 5_000]
+    queues = [cleanup.queue(f"{name}-{i}") for i in range(3)]
+    publisher = await w(protocol.channel())
+    expected = {}
+    for number, queue in enumerate(queues):
+        await w(publisher.queue_declare(queue))
+        expected[queue] = [bytes([number * 16 + i]) * size for i, size in enumerate(sizes * 2)]
+        for body in expected[queue]:
+            await w(publisher.publish(body, "", queue), 30)
+    await w(observer.queue_declare(queues[-1], passive=True))  # after the publishes
+    processed: dict[str, list[bytes]] = {queue: [] for queue in queues}
+    closing = asyncio.get_running_loop().create_future()
+    channels = []
+    for queue in queues:
+        channel = await w(protocol.channel())
+        await w(channel.basic_qos(prefetch_count=4))
+
+        async def callback(channel, body, envelope, properties, queue=queue):
+            if queue == queues[0] and closing.done():
+                return  # left unacked: the close gives it back
+            await channel.basic_client_ack(envelope.delivery_tag)
+            processed[queue].append(body)
+            if queue == queues[0] and len(processed[queue]) == 3:
+                closing.set_result(None)
+
+        await w(channel.basic_consume(callback, queue))
+        channels.append(channel)
+    await w(closing, 60)
+    await w(channels[0].close())  # bodies of its queue may be half received: dropped, requeued
+    for queue in queues:
+        await settle(lambda: len(processed[queue]), queue, len(sizes) * 2, observer, timeout=30)
+        assert processed[queue] == expected[queue][: len(processed[queue])]  # intact, in order
+    assert len(processed[queues[1]]) == len(processed[queues[2]]) == len(sizes) * 2
+    assert all(channel.is_open for channel in channels[1:])
