@@ -16,7 +16,7 @@ out of it.
 Each run's line, with the round number and the machine added, is appended to
 bench/results/<UTC time>.jsonl as it completes; a failed run is recorded with an "error" field.
 The summary tables (median, min–max, ratios against the wire ceiling and the other clients)
-come last. The broker is AMQP_URL's, by default amqp://guest:guest@127.0.0.1:5672/.
+and where the CPU went (bench/cpu.py) come last. The broker is AMQP_URL's, by default amqp://guest:guest@127.0.0.1:5672/.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from . import common, plan, series, summary
+from . import common, cpu, plan, series, summary
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -266,6 +266,9 @@ def main() -> int:
     for text in series.tables(lines):
         print()
         print(text)
+    cpu_text = cpu.table(lines, os.cpu_count() or 0)
+    if cpu_text:
+        print("\nCPU over the timed part, per message (bench/cpu.py):\n\n" + cpu_text)
     print(f"{total} runs in {elapsed:.0f} s, {failures} failed; results: {out}")
     return 1 if failures else 0
 

@@ -217,7 +217,7 @@ async def sweep(n: int, size: int) -> tuple[float, dict[str, int]]:
     try:
         async with ConsumerProcess(queue, n, size) as consumer:
             baseline = common.reset_peak_rss()
-            with common.measured() as clock:
+            with common.measured(consumer.pid) as clock:
                 for _ in range(n):
                     await channel.basic_publish(payload, routing_key=queue)
                 await consumer.done()

@@ -216,7 +216,7 @@ async def sweep(n: int, size: int) -> tuple[float, dict[str, int]]:
     try:
         async with ConsumerProcess(queue, n, size) as consumer:
             baseline = common.reset_peak_rss()
-            with common.measured() as clock:
+            with common.measured(consumer.pid) as clock:
                 await publisher.publish_many(message, n)
                 await consumer.done()
             growth = common.peak_rss() - baseline

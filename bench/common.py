@@ -238,7 +238,10 @@ def section_start() -> None:
 
 
 class measured:
-    """The clock of a workload's measured section; profilers attach to the same section.
+    """The clock of a workload's measured section; profilers attach to the same section. It
+    also counts the CPU time spent over it by this process and the sweep's consumer process
+    (consumer_pid), and by the RabbitMQ nodes on this machine: run_client adds them to the
+    result.
 
     with common.measured() as clock:
         ...
@@ -247,14 +250,63 @@ class measured:
 
     seconds = 0.0
 
+    def __init__(self, consumer_pid: int | None = None) -> None:
+        self._consumer_pid = consumer_pid
+
     def __enter__(self) -> "measured":
         section_start()
+        self._brokers = broker_pids()
+        self._cpu = self._cpu_seconds()
         self._started = time.perf_counter()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.seconds = time.perf_counter() - self._started
+        own, consumer, broker = (
+            round(after - before, 3) for after, before in zip(self._cpu_seconds(), self._cpu)
+        )
+        section_cpu.clear()
+        section_cpu["cpu_s"] = own + consumer
+        if self._consumer_pid is not None:
+            section_cpu["consumer_cpu_s"] = consumer
+        if self._brokers:
+            section_cpu["broker_cpu_s"] = broker
         section_end()
+
+    def _cpu_seconds(self) -> tuple[float, float, float]:
+        """(this process, the consumer process, the brokers) CPU seconds so far."""
+        consumer = 0.0 if self._consumer_pid is None else cpu_seconds(self._consumer_pid)
+        return time.process_time(), consumer, sum(map(cpu_seconds, self._brokers))
+
+
+# The CPU seconds of the last measured section: {"cpu_s": ..., "consumer_cpu_s": ...,
+# "broker_cpu_s": ...} (cpu_s counts the consumer's too).
+section_cpu: dict[str, float] = {}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process pid has used (Linux /proc, in clock ticks); 0.0 once
+    it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()  # after "pid (comm)"
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def broker_pids() -> list[int]:
+    """The RabbitMQ nodes running on this machine (their Erlang VMs, beam.smp)."""
+    pids = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(os.path.join(entry.path, "comm")) as comm:
+                    if comm.read().strip() == "beam.smp":
+                        pids.append(int(entry.name))
+            except OSError:
+                continue  # gone meanwhile
+    return pids
 
 
 def section_end() -> None:
@@ -301,7 +353,11 @@ def run_client(
             rabbitmq=server_version(),
             client_version=client_version(),
             latencies=detail if isinstance(detail, list) else None,
-            fields={**parameters, **(detail if isinstance(detail, dict) else {})},
+            fields={
+                **parameters,
+                **(detail if isinstance(detail, dict) else {}),
+                **section_cpu,
+            },
         )
 
     emit(asyncio.run(run()))

@@ -55,6 +55,11 @@ class ConsumerProcess:
         await self._expect(READY)
         return self
 
+    @property
+    def pid(self) -> int:
+        """The consumer process's pid (the sweep counts its CPU time with the publisher's)."""
+        return self.process.pid
+
     async def done(self) -> None:
         """Wait for the consumer's n-th message."""
         await self._expect(DONE)

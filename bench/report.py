@@ -15,7 +15,7 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from . import charts, plan, series, summary
+from . import charts, cpu, plan, series, summary
 from .common import UNSUPPORTED
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,6 +81,30 @@ def series_sections(lines: list[dict[str, Any]], sizes_png: Path, fanout_png: Pa
             "",
         ]
     return out
+
+
+def cpu_section(lines: list[dict[str, Any]]) -> list[str]:
+    """Where the CPU goes, for the runs that counted it."""
+    cores = int(first(lines, "cpus")) if first(lines, "cpus").isdigit() else 0
+    text = cpu.table(lines, cores)
+    if not text:
+        return []
+    return [
+        "## Where the CPU goes",
+        "",
+        "CPU time over the timed part of each run, per message: the client's process (with the "
+        "sweep's consumer process), and every RabbitMQ node on the machine (its Erlang VM, "
+        "`beam.smp`, from `/proc`, in 10 ms ticks) while it served that client. *Cores busy* is "
+        "the two together over the run's seconds. Medians of the runs.",
+        "",
+        text,
+        "",
+        "Where client and broker together keep nearly every core busy, a message costs their "
+        "two CPU times added, and the machine carries at most the cores over that sum per "
+        "second: CPU the client spends is CPU the broker does not get. Where the broker's own "
+        "CPU per message grows (the fan-out, as consumers are added), no client keeps its rate.",
+        "",
+    ]
 
 
 def markdown(lines: list[dict[str, Any]], results: Path, pngs: list[Path]) -> str:
@@ -151,6 +175,7 @@ def markdown(lines: list[dict[str, Any]], results: Path, pngs: list[Path]) -> st
             f"![Bar chart of the medians per workload]({bars_png.name})",
             "",
             *series_sections(lines, sizes_png, fanout_png),
+            *cpu_section(lines),
             "## Machine",
             "",
             *machine,

@@ -36,12 +36,13 @@ class Metric:
     targets: tuple[float | None, float | None] = (None, None)
 
 
+# Against the wire: performance round two's targets; against aiormq: round one's.
 METRICS: dict[str, list[Metric]] = {
-    "publish": [Metric("msgs_per_s", "throughput", "msg/s", True, (0.60, 4.0))],
-    "publish_confirm": [Metric("msgs_per_s", "throughput", "msg/s", True, (0.50, 6.0))],
-    "consume": [Metric("msgs_per_s", "throughput", "msg/s", True, (0.70, 4.0))],
+    "publish": [Metric("msgs_per_s", "throughput", "msg/s", True, (0.90, 4.0))],
+    "publish_confirm": [Metric("msgs_per_s", "throughput", "msg/s", True, (0.80, 6.0))],
+    "consume": [Metric("msgs_per_s", "throughput", "msg/s", True, (0.90, 4.0))],
     "rpc_latency": [
-        Metric("p50_us", "p50 latency", "µs", False, (1.20, 0.6)),
+        Metric("p50_us", "p50 latency", "µs", False, (1.10, 0.6)),
         Metric("p99_us", "p99 latency", "µs", False),
     ],
     "large": [Metric("mb_per_s", "throughput", "MB/s", True, (0.90, 2.0))],
@@ -109,6 +110,8 @@ def ratio_cell(value: float | None, target: float | None, higher_is_better: bool
     if target is None:
         return text
     met = value >= target if higher_is_better else value <= target
+    if met != (float(text) >= target if higher_is_better else float(text) <= target):
+        text = f"{value:.3f}"  # 0.601 misses <=0.6: "0.60" would hide why
     sign = "≥" if higher_is_better else "≤"
     return f"{text} ({sign}{target:g} {'met' if met else 'missed'})"
 

@@ -3,6 +3,7 @@ and fan-out tables with their ratios and RSS target, the n/a cells, and the requ
 
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # bench is a development tool, not an installed package
     sys.path.insert(0, str(REPO))
 
-from bench import common, deps, plan, series, summary  # noqa: E402
+from bench import common, cpu, deps, plan, series, summary  # noqa: E402
 
 MIB = common.MIB
 
@@ -93,14 +94,65 @@ def test_sweep_ratios_are_against_the_wire_and_the_better_other_client():
     assert series.ratios(data, 64) == (0.5, 2.5)
     row = series.sweep_table(lines).splitlines()[2]
     assert row.startswith("| 64 B | 100 | 1,000 (900–1,100) | 400 (400–400) | 250 (250–250) |")
-    assert row.endswith("| 0.50 | 2.50 |")
+    assert row.endswith("| 0.50 (≥0.9 missed) | 2.50 (≥1 met) |")
 
 
 def test_ratios_without_the_other_clients_are_dashes():
     lines = [line("fanout", "aioamqp", 50, 64, 1000, consumers=10)]
     assert series.fanout_table(lines).splitlines()[2] == (
-        "| 10 | 5 | 1,000 (1,000–1,000) | – | – | – | – | – |"
+        "| 10 | 5 | 1,000 (1,000–1,000) | – | – | – | – | – | 1.00 (≥0.9 met) |"
     )
+
+
+def test_fanout_judges_the_most_consumers_against_the_best_count():
+    lines = [
+        line("fanout", "aioamqp", 1000, 64, rate, consumers=c)
+        for c, rate in ((1, 900), (10, 1000), (1000, 850))
+    ]
+    table = series.fanout_table(lines).splitlines()
+    assert table[0].endswith("| aioamqp / aioamqp at its best count (C = 10) |")
+    assert [row.rsplit("|", 2)[1].strip() for row in table[2:]] == [
+        "0.90",
+        "1.00",
+        "0.85 (≥0.9 missed)",
+    ]
+
+
+def test_a_ratio_that_rounds_onto_its_target_shows_a_third_digit():
+    assert summary.ratio_cell(0.6006, 0.6, False) == "0.601 (≤0.6 missed)"
+    assert summary.ratio_cell(0.899, 0.9, True) == "0.899 (≥0.9 missed)"
+    assert summary.ratio_cell(0.91, 0.9, True) == "0.91 (≥0.9 met)"
+
+
+def test_cpu_table_is_per_message_and_counts_cores_busy():
+    runs = [
+        line("publish", "aioamqp", 1000, 64, 1000, cpu_s=0.004, broker_cpu_s=0.012),
+        line("publish", "wire", 1000, 64, 2000, cpu_s=0.0, broker_cpu_s=0.010),
+        line("fanout", "wire", 1000, 64, 500, consumers=10, cpu_s=0.001, broker_cpu_s=0.002),
+        line("publish", "aiormq", 1000, 64, 10, cpu_s=9.0, broker_cpu_s=9.0),  # not shown
+        line("consume", "aioamqp", 1000, 64, 10),  # no CPU counted: no row
+    ]
+    rows = cpu.table(runs, 2).splitlines()
+    assert rows[0].startswith("| workload | aioamqp: client CPU, µs/msg | wire: client CPU")
+    assert rows[0].endswith("| aioamqp: cores busy, of 2 | wire: cores busy, of 2 |")
+    # publish: 4 and 0 µs client, 12 and 10 µs broker, (0.004 + 0.012) / 1 s and 0.010 / 0.5 s
+    assert rows[2] == "| publish | 4.00 | 0.00 | 12.0 | 10.0 | 0.02 | 0.02 |"
+    assert rows[3] == "| fanout C = 10 | – | 1.00 | – | 2.00 | – | 0.00 |"
+    assert len(rows) == 4
+    assert cpu.table(runs[-1:], 2) == ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="Linux only")
+def test_measured_counts_this_processes_cpu_and_a_watched_ones():
+    import os
+
+    with common.measured(consumer_pid=os.getpid()):
+        deadline = time.perf_counter() + 0.05
+        while time.perf_counter() < deadline:
+            pass
+    got = common.section_cpu
+    assert got["cpu_s"] >= got["consumer_cpu_s"] > 0.0  # the watched pid here is this one
+    assert common.cpu_seconds(2**22 + 1) == 0.0  # no such process
 
 
 def test_rss_target_is_checked_on_the_largest_run():
