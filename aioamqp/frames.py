@@ -336,8 +336,8 @@ def message_frames(
     channel_id: int, method_payload: bytes, properties_payload: bytes, body: Any, frame_max: int
 ) -> bytes | list[bytes | memoryview]:
     """A whole message's frames: one bytes for one write, or the pieces of publish_frame_parts
-    for a body over several frames (LARGE_BODY's comment says which). Properties too large for one header frame raise before anything is
-    sent."""
+    for a body over several frames (LARGE_BODY's comment says which). Properties too large for
+    one header frame raise before anything is sent."""
     if len(properties_payload) > frame_max - _BEFORE_PROPERTIES and frame_max:
         raise FrameTooLarge(
             f"message properties need a {len(properties_payload) + _BEFORE_PROPERTIES}-byte"

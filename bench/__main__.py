@@ -16,7 +16,8 @@ out of it.
 Each run's line, with the round number and the machine added, is appended to
 bench/results/<UTC time>.jsonl as it completes; a failed run is recorded with an "error" field.
 The summary tables (median, min–max, ratios against the wire ceiling and the other clients)
-and where the CPU went (bench/cpu.py) come last. The broker is AMQP_URL's, by default amqp://guest:guest@127.0.0.1:5672/.
+and where the CPU went (bench/cpu.py) come last. The broker is AMQP_URL's, by default
+amqp://guest:guest@127.0.0.1:5672/.
 """
 
 from __future__ import annotations

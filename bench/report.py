@@ -149,7 +149,8 @@ def markdown(lines: list[dict[str, Any]], results: Path, pngs: list[Path]) -> st
         "clock starts once the consumer consumes and stops at its last message. Over the same "
         "span the publishing process's peak RSS (Linux `VmHWM`, reset at the start, after glibc's "
         "`malloc_trim` hands back freed memory) less its RSS at the start is its RSS growth: "
-        "with the consumer elsewhere, it is what publishing costs. The target for this client, 4 × size + 2 MiB, allows a few copies of the "
+        "with the consumer elsewhere, it is what publishing costs. The target for this client, "
+        "4 × size + 2 MiB, allows a few copies of the "
         "message in flight, not a backlog.",
         f"- **fanout** ({fanout_n} msgs × 64 B in all): for each consumer count C, C queues are "
         f"filled with {fanout_n} / C messages each (untimed), then consumed on one connection by C "
