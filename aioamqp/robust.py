@@ -113,12 +113,28 @@ class RobustChannel:
         self._reopening: asyncio.Task[None] | None = None
         # Destinations whose first publishes keep being nacked: (since when, next delay).
         self._nacked: dict[tuple[str, str], tuple[float, float]] = {}
+        self._opened: asyncio.Future[None] | None = None  # next_channel() waits for the next open
+        self._for_good = False  # closed for good (stop_reopening): never opened again
 
     async def open_on(self, protocol: AmqpProtocol) -> None:
         """Open a new channel on protocol (a new connection): its probation starts over."""
         self.channel = await protocol.channel(**self._kwargs)
         self._proven.clear()
         self._trials.clear()
+        if self._opened is not None and not self._opened.done():
+            self._opened.set_result(None)
+
+    async def next_channel(self, closed: Channel) -> Channel:
+        """The channel opened under this one after closed (by a reconnection, or a reopening
+        after a nack); AmqpClosedConnection once this one is closed for good."""
+        while self.channel is closed:
+            if self._for_good:
+                raise exceptions.AmqpClosedConnection("the channel is closed for good")
+            if self._opened is None or self._opened.done():
+                self._opened = asyncio.get_running_loop().create_future()
+            await self._opened
+        assert self.channel is not None
+        return self.channel
 
     async def _current(self) -> Channel:
         await self._connection.wait_ready()
@@ -262,9 +278,9 @@ class RobustChannel:
             self._usable.set()
 
     def __getattr__(self, name: str) -> Any:
-        attribute = getattr(Channel, name)  # AttributeError for names a Channel lacks
+        attribute = getattr(Channel, name, None)  # None: an instance attribute, as is_open
         if not inspect.iscoroutinefunction(attribute):
-            return getattr(self.channel, name)
+            return getattr(self.channel, name)  # AttributeError for names a Channel lacks
 
         async def call(*args: Any, **kwargs: Any) -> Any:
             channel = await self._current()
@@ -332,6 +348,9 @@ class RobustChannel:
         if self._reopening is not None:
             self._reopening.cancel()
         self._usable.set()
+        self._for_good = True
+        if self._opened is not None and not self._opened.done():
+            self._opened.set_result(None)  # next_channel() raises
 
 
 class RobustConnection:

@@ -24,9 +24,11 @@ from typing import Any, Awaitable, Callable, Mapping
 
 from ._generated.properties import BasicProperties
 from .channel import Channel
+from .robust import RobustChannel
 from .envelope import Envelope
 from .exceptions import (
     AioamqpException,
+    AmqpClosedConnection,
     ChannelClosed,
     ConfigurationError,
     RpcClientClosed,
@@ -66,7 +68,7 @@ class RpcClient:
     `await start()` before the first call, `await close()` at the end, or `async with`.
     """
 
-    def __init__(self, channel: Channel) -> None:
+    def __init__(self, channel: Channel | RobustChannel) -> None:
         self.channel = channel
         self.consumer_tag: str | None = None
         self._running = False
@@ -158,9 +160,21 @@ class RpcClient:
             future.set_exception(RpcError(text))
 
     async def _watch_channel(self) -> None:
-        """Once the channel is closed no reply can come: the calls get its close reason."""
-        await self.channel.wait_closed()
-        self._fail_pending(self.channel.close_exception or ChannelClosed())
+        """Once the channel is closed no reply can come: the calls get its close reason. A
+        robust channel (aioamqp.robust) comes back with the reply consumer, on a new channel
+        each time: each is watched in turn."""
+        channel = self.channel
+        watched = channel.channel if isinstance(channel, RobustChannel) else channel
+        assert watched is not None  # a RobustChannel has one once made
+        while True:
+            await watched.wait_closed()
+            self._fail_pending(watched.close_exception or ChannelClosed())
+            if not isinstance(channel, RobustChannel):
+                return
+            try:
+                watched = await channel.next_channel(watched)
+            except AmqpClosedConnection:
+                return  # closed for good: calls fail as they publish
 
     def _fail_pending(self, exc: Exception) -> None:
         pending, self._pending = self._pending, {}

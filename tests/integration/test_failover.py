@@ -10,6 +10,7 @@ import pytest
 
 import aioamqp
 from aioamqp import robust
+from aioamqp.rpc import RpcClient, RpcServer
 
 BROKER = urlsplit(os.environ.get("AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/"))
 BROKER_HOST = f"{BROKER.hostname}:{BROKER.port or 5672}"
@@ -247,3 +248,53 @@ async def test_robust_republish_does_not_retry_a_returned_message(robust_connect
     with pytest.raises(aioamqp.PublishFailed) as failed:
         await asyncio.wait_for(channel.publish(b"x", "", f"{name}.nowhere", mandatory=True), 5)
     assert failed.value.returned
+
+
+async def test_robust_rpc_client_calls_across_losses_and_fails_the_pending_ones_at_each(
+    robust_connection, name
+):
+    server_conn = await robust_connection()
+    server_channel = await server_conn.channel()
+    await server_channel.queue_declare(name, auto_delete=True)
+    release = asyncio.Event()
+
+    async def handler(body, properties):
+        if body == b"slow":
+            await release.wait()
+        return b"re:" + body
+
+    server = RpcServer(server_channel, name, handler)
+    await server.start()
+    client_conn = await robust_connection()
+    client = RpcClient(await client_conn.channel())
+    await client.start()
+    assert await client.call(name, b"0", timeout=5) == b"re:0"
+
+    for loss in (1, 2):  # the client's connection dies with a call pending, twice
+        pending = asyncio.ensure_future(client.call(name, b"slow", timeout=30))
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        await lose_connection(client_conn)
+        with pytest.raises(aioamqp.AioamqpException):  # at once, not at its 30 s timeout
+            await asyncio.wait_for(pending, 10)
+        assert time.monotonic() - started < 10
+        release.set()
+        release.clear()
+        # The reply consumer was restored with the channel: calls work again.
+        assert await client.call(name, str(loss).encode(), timeout=5) == b"re:%d" % loss
+    await client.close()
+    await server.close()
+
+
+async def test_robust_rpc_client_outlived_by_nothing_when_its_connection_closes(
+    robust_connection, name
+):
+    conn = await robust_connection()
+    client = RpcClient(await conn.channel())
+    await client.start()
+    pending = asyncio.ensure_future(client.call(name, b"no server", timeout=30))
+    await asyncio.sleep(0.1)
+    await conn.close()  # for good: the pending call fails, the client's watch ends
+    with pytest.raises(aioamqp.AioamqpException):
+        await asyncio.wait_for(pending, 5)
+    await client.close()  # harmless after the connection's close; no task is left running
