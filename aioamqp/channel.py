@@ -37,6 +37,7 @@ class Link(Protocol):
     publish_gate: asyncio.Future[None] | None
     buffered: Buffered
     flushes: int
+    server_address: tuple[str, int] | None
 
     @property
     def frame_max(self) -> int: ...

@@ -18,6 +18,7 @@ try:
     from opentelemetry.propagators.textmap import Getter
     from opentelemetry.semconv._incubating.attributes import messaging_attributes as messaging
     from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+    from opentelemetry.semconv.attributes.server_attributes import SERVER_ADDRESS, SERVER_PORT
     from opentelemetry.semconv.schemas import Schemas
     from opentelemetry.util.types import AttributeValue
 except ImportError as exc:  # the extra is not installed
@@ -56,6 +57,7 @@ def _property(properties: Any, name: str) -> Any:
 
 
 def _attributes(
+    channel: Any,
     operation: str,
     operation_type: str,
     exchange_name: str,
@@ -69,6 +71,9 @@ def _attributes(
         messaging.MESSAGING_OPERATION_TYPE: operation_type,
         messaging.MESSAGING_DESTINATION_NAME: exchange_name,  # "" for the default exchange
     }
+    server = channel.protocol.server_address  # as the application named it, host and port
+    if server is not None:
+        attributes[SERVER_ADDRESS], attributes[SERVER_PORT] = server
     if routing_key:
         attributes[messaging.MESSAGING_RABBITMQ_DESTINATION_ROUTING_KEY] = routing_key
     message_id = _property(properties, "message_id")
@@ -144,7 +149,7 @@ class _Tracing(hooks.Hooks):
         immediate: bool,
     ) -> None:
         attributes = _attributes(
-            "publish", "send", exchange_name, routing_key, properties, _body_size(payload)
+            channel, "publish", "send", exchange_name, routing_key, properties, _body_size(payload)
         )
         with self._tracer.start_as_current_span(
             _span_name("publish", exchange_name),
@@ -178,6 +183,7 @@ class _Tracing(hooks.Hooks):
         if headers:
             parent = propagate.extract(headers, parent, _GETTER)
         attributes = _attributes(
+            channel,
             "process",
             "process",
             envelope.exchange_name,

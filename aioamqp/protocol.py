@@ -57,6 +57,7 @@ class AmqpProtocol(asyncio.BufferedProtocol):
         self._writing_paused = False
         # Set while publishing must wait (broker blocked us, or the write buffer is full).
         self.publish_gate: asyncio.Future[None] | None = None
+        self.server_address: tuple[str, int] | None = None  # the host and port connected to
         self.stop_now = asyncio.Event()
         self.connection_closed = self.stop_now  # aioamqp 0.15's name: set once it has ended
         self.worker: asyncio.Task[None] | None = None
@@ -224,6 +225,7 @@ class AmqpProtocol(asyncio.BufferedProtocol):
         insist: bool = False,
     ) -> None:
         """Run the handshake (start, tune, open) and return once the connection is open."""
+        self.server_address = (host, port)
         self.core.login(auth.mechanism(login_method, login, password), virtualhost)
         if self.core.outgoing:
             self._send_core()

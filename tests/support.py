@@ -83,6 +83,7 @@ class LinkStub:
 
     publish_gate = None
     flushes = 0
+    server_address = None
     frame_max = 131072
     reading_paused = False
 

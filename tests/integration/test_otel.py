@@ -64,6 +64,10 @@ async def test_one_trace_from_publish_through_a_callback_to_its_own_publish(
     assert first_process.attributes["messaging.message.id"] == "m1"
     assert first_process.attributes["messaging.message.body.size"] == len(b"order")
     assert first_process.attributes["messaging.rabbitmq.message.delivery_tag"] == 1
+    for span in spans:  # the broker as the application named it (aioamqp.connect's host)
+        assert (span.attributes["server.address"], span.attributes["server.port"]) == (
+            channel.protocol.server_address
+        )
 
 
 async def test_headers_the_application_set_are_kept(tracing, channel, make_inbox):

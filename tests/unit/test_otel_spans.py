@@ -70,6 +70,22 @@ async def test_a_publish_gets_a_producer_span_whose_context_goes_in_the_headers(
     assert properties == original  # the caller's dict and headers are not changed
 
 
+async def test_spans_name_the_broker_the_connection_was_opened_to(tracing):
+    link = LinkStub()
+    link.server_address = ("rabbit.example", 5671)
+    channel = open_channel(link)
+    await channel.publish(b"x", "orders", "eu.new")
+    consumer = Consumer(channel, "ctag", lambda *args: None)
+    consumer.push((b"y", Envelope("ctag", 1, "orders", "eu.new", False), Properties()))
+    consumer.finish()
+    await asyncio.wait_for(consumer.task, 5)
+    spans = tracing.finished()
+    assert [span.kind for span in spans] == [SpanKind.PRODUCER, SpanKind.CONSUMER]
+    for span in spans:
+        assert span.attributes["server.address"] == "rabbit.example"
+        assert span.attributes["server.port"] == 5671
+
+
 async def test_a_properties_object_is_copied_not_changed(tracing):
     properties = Properties(message_id="m2", headers={"keep": 1})
     _, _, sent, _ = await publish(b"x", "", "tasks", properties)
