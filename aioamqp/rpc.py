@@ -24,7 +24,6 @@ from typing import Any, Awaitable, Callable, Mapping
 
 from ._generated.properties import BasicProperties
 from .channel import Channel
-from .robust import RobustChannel
 from .envelope import Envelope
 from .exceptions import (
     AioamqpException,
@@ -35,6 +34,7 @@ from .exceptions import (
     RpcError,
     fresh,
 )
+from .robust import RobustChannel
 
 logger = logging.getLogger(__name__)
 
