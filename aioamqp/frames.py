@@ -73,7 +73,9 @@ def _bad_end(octet: int) -> FrameError:
 
 
 class FrameParser(_FrameLimit):
-    """Cuts the broker's byte stream into frames, whatever way the reads split or coalesce it.
+    """Cuts a byte stream into frames, whatever way the reads split or coalesce it, for bytes
+    already in hand (test peers, the benchmark's wire ceiling); the client reads through
+    FrameReader, which tests/unit/test_fuzz_decoders.py checks against this.
 
     Bytes of an incomplete frame wait as a list of chunks. Once a read completes the frame,
     only that frame is joined (not the rest of the read), so a large frame arriving over many

@@ -83,7 +83,9 @@ def pamqp_encode_publish() -> bytes:
 
 
 def make_aioamqp_decode_deliver(data: bytes) -> Callable[[], tuple[Any, Any, bytes]]:
-    parser = FrameParser(FRAME_MAX)  # one per connection, as in aioamqp.protocol
+    # One per connection; the client itself cuts frames from its read buffer (FrameReader),
+    # then decodes them by offset in the same way.
+    parser = FrameParser(FRAME_MAX)
 
     def decode_deliver() -> tuple[Any, Any, bytes]:
         (_, _, buf, start, end), (_, _, hbuf, hstart, hend), (_, _, bbuf, bstart, bend) = (

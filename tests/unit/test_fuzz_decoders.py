@@ -39,7 +39,7 @@ from aioamqp.exceptions import (  # noqa: E402
     UnknownProperty,
     UnsupportedFieldType,
 )
-from aioamqp.frames import FrameParser, method_frame  # noqa: E402
+from aioamqp.frames import FrameParser, FrameReader, method_frame  # noqa: E402
 from codegen.model import load  # noqa: E402
 
 SPEC = load(REPO / "spec" / "amqp0-9-1.xml")
@@ -404,6 +404,62 @@ def test_frame_parser_mutated_stream(data, frame_list, frame_max):
     stream = data.draw(mutations(serialize(frame_list)))
     cuts = data.draw(st.lists(st.integers(0, len(stream)), max_size=6))
     feed_all(FrameParser(frame_max), split(stream, cuts))
+
+
+def read_all(frame_max: int, chunks) -> tuple[list, bool]:
+    """The client's FrameReader over chunks, each written into get_buffer()'s space (over
+    several reads when it offers less): (frames as (type, channel, payload), raised)."""
+    reader = FrameReader(frame_max)
+    frames = []
+    try:
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                with reader.get_buffer() as space:
+                    count = min(len(space), len(view))
+                    space[:count] = view[:count]
+                reader.buffer_updated(count)
+                view = view[count:]
+                for frame_type, channel_id, buf, start, end in reader.frames():
+                    payload = reader.payload(start, end) if buf is None else buf[start:end]
+                    if frame_max:
+                        assert len(payload) + 8 <= frame_max
+                    frames.append((frame_type, channel_id, bytes(payload)))
+    except AmqpProtocolError as exc:
+        assert isinstance(exc, FrameError), repr(exc)
+        return frames, True
+    return frames, False
+
+
+@FUZZ
+@given(data=st.data(), frame_list=frames, frame_max=frame_maxes)
+def test_frame_reader_agrees_with_the_parser_on_mutated_streams(data, frame_list, frame_max):
+    """The client's read buffer (FrameReader) against FrameParser, on the same cut stream:
+    the same frames, or both refuse it (frames before the refusal may differ by the reads
+    that were cut further)."""
+    stream = data.draw(mutations(serialize(frame_list)))
+    chunks = split(stream, data.draw(st.lists(st.integers(0, len(stream)), max_size=6)))
+    parser = FrameParser(frame_max)
+    parsed, refused = [], False
+    try:
+        for chunk in chunks:
+            parsed += [(t, c, bytes(buf[a:b])) for t, c, buf, a, b in parser.feed(chunk)]
+    except FrameError:
+        refused = True
+    got, reader_refused = read_all(frame_max, chunks)
+    assert reader_refused == refused
+    if refused:
+        shorter, longer = sorted((parsed, got), key=len)
+        assert longer[: len(shorter)] == shorter
+    else:
+        assert got == parsed
+
+
+@FUZZ
+@given(frame_list=frames, cuts=st.lists(st.integers(0, 1500), max_size=10))
+def test_frame_reader_any_split_gives_the_frames(frame_list, cuts):
+    data = serialize(frame_list)
+    assert read_all(0, split(data, cuts)) == (frame_list, False)
 
 
 def test_frame_parser_waits_for_a_huge_claim_without_buffering_it_twice():
