@@ -462,3 +462,50 @@ async def test_large_bodies_on_several_channels_of_one_connection_count_end_to_e
         assert processed[queue] == expected[queue][: len(processed[queue])]  # intact, in order
     assert len(processed[queues[1]]) == len(processed[queues[2]]) == len(sizes) * 2
     assert all(channel.is_open for channel in channels[1:])
+
+
+@pytest.mark.timeout(90)
+async def test_large_returns_gets_and_deliveries_through_one_read_buffer_count_end_to_end(
+    protocol, observer, name, cleanup
+):
+    """Every kind of content the broker sends, with bodies over several frames, on one
+    connection at once: returned mandatory messages (confirmed), basic_get answers and
+    deliveries to a consumer. Each unroutable publish comes back intact to the return callback,
+    and every routed one is consumed, got or still queued, intact and in order."""
+    sizes = [300_000, 64, 1 << 20, 131_065, 2 << 20, 5_000]
+    consumed_queue, got_queue = cleanup.queue(f"{name}-consumed"), cleanup.queue(f"{name}-got")
+    returned: list[bytes] = []
+    publisher = await w(
+        protocol.channel(return_callback=lambda channel, body, *rest: returned.append(body))
+    )
+    await w(publisher.confirm_select())
+    for queue in (consumed_queue, got_queue):
+        await w(publisher.queue_declare(queue))
+    bodies = [bytes([i]) * size for i, size in enumerate(sizes * 2)]
+    consumer_channel = await w(protocol.channel())
+    await w(consumer_channel.basic_qos(prefetch_count=3))
+    consumed: list[bytes] = []
+
+    async def callback(channel, body, envelope, properties):
+        await channel.basic_client_ack(envelope.delivery_tag)
+        consumed.append(body)
+
+    await w(consumer_channel.basic_consume(callback, consumed_queue))
+    getter = await w(protocol.channel())
+    got: list[bytes] = []
+    publishes = []
+    for body in bodies:  # confirmed publishes in flight together, returns among them
+        for destination in (consumed_queue, got_queue, f"{name}-nowhere"):
+            publishes.append(publisher.publish(body, "", destination, mandatory=True))
+    await w(asyncio.gather(*publishes), 60)  # every one confirmed, the returned ones too
+    while len(got) < len(bodies) // 2:  # half of them by basic_get, while deliveries arrive
+        reply = await w(getter.basic_get(got_queue))
+        await w(getter.basic_client_ack(reply["delivery_tag"]))
+        got.append(reply["message"])
+
+    assert returned == bodies  # every unroutable publish came back, intact and in order
+    await settle(lambda: len(consumed), consumed_queue, len(bodies), observer, timeout=30)
+    assert consumed == bodies
+    assert await settle(lambda: len(got), got_queue, len(bodies), observer) == len(bodies) // 2
+    assert got == bodies[: len(got)]
+    assert all(channel.is_open for channel in (publisher, consumer_channel, getter))

@@ -251,16 +251,18 @@ async def test_robust_republish_does_not_retry_a_returned_message(robust_connect
 
 
 async def test_robust_rpc_client_calls_across_losses_and_fails_the_pending_ones_at_each(
-    robust_connection, name
+    robust_connection, name, cleanup
 ):
     server_conn = await robust_connection()
     server_channel = await server_conn.channel()
-    await server_channel.queue_declare(name, auto_delete=True)
+    await server_channel.queue_declare(cleanup.queue(name))
     release = asyncio.Event()
+    handled = []
 
     async def handler(body, properties):
         if body == b"slow":
             await release.wait()
+        handled.append(body)
         return b"re:" + body
 
     server = RpcServer(server_channel, name, handler)
@@ -283,7 +285,10 @@ async def test_robust_rpc_client_calls_across_losses_and_fails_the_pending_ones_
         # The reply consumer was restored with the channel: calls work again.
         assert await client.call(name, str(loss).encode(), timeout=5) == b"re:%d" % loss
     await client.close()
-    await server.close()
+    await server.close()  # after the handlers in hand have replied and acked
+    # Every request was handled (the slow ones too, their replies dropped) or is still queued.
+    queued = (await server_channel.queue_declare(name, passive=True))["message_count"]
+    assert len(handled) + queued == 5 and sorted(handled) == [b"0", b"1", b"2", b"slow", b"slow"]
 
 
 async def test_robust_rpc_client_outlived_by_nothing_when_its_connection_closes(
