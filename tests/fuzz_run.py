@@ -1,7 +1,8 @@
 """Standalone decoder fuzzer, outside CI: `make fuzz`, or `python tests/fuzz_run.py --help`.
 
-Pushes generated inputs through everything that reads the broker's bytes: the frame parser
-(FrameParser.feed, with the stream split at random points), every method decoder through
+Pushes generated inputs through everything that reads the broker's bytes: the client's read
+buffer (FrameReader, with the stream split at random points) against the frame parser
+(FrameParser.feed, the same chunks), every method decoder through
 decode_method (mostly a valid class/method prefix then random or mutated arguments, sometimes
 ids of no method or fewer than 4 bytes), decode_basic_properties, and the wire primitives
 decode_table / decode_shortstr / decode_longstr.
@@ -11,7 +12,8 @@ encoders), and mutations of those (bit flips, byte overwrites, inserts, deletes,
 duplicated runs, corrupted length fields). Valid inputs also check round trips (decoding
 re-encodes to the same bytes, and a wire decoder ends where the value ends); every successful
 wire decode must end inside its buffer; the frame parser must give the same frames, or the same
-error, whether the stream comes in one read or in many, and never a frame over frame_max.
+error, whether the stream comes in one read or in many, and never a frame over frame_max; the
+read buffer must give the parser's frames, or refuse the stream too.
 
 The contract: decoders may raise only aioamqp.exceptions.AmqpProtocolError subclasses. Anything
 else is a crash: the input (hex), the traceback and a replay command are printed and the exit
@@ -56,7 +58,7 @@ from aioamqp._generated.properties import (  # noqa: E402
     encode_basic_properties,
 )
 from aioamqp.exceptions import AmqpProtocolError  # noqa: E402
-from aioamqp.frames import FrameParser  # noqa: E402
+from aioamqp.frames import FrameParser, FrameReader  # noqa: E402
 from aioamqp.wire import (  # noqa: E402
     decode_longstr,
     decode_shortstr,
@@ -470,6 +472,40 @@ def feed_all(parser: FrameParser, chunks: list[bytes]) -> tuple[list, type | Non
     return frames, None
 
 
+def read_all(
+    frame_max: int, chunks: list[bytes], retune: tuple[int, int] | None
+) -> tuple[list, type | None]:
+    """The client's read buffer over chunks, each written into get_buffer()'s space (over
+    several reads when it offers less): frames (as bytes) and the error's type, as feed_all."""
+    reader = FrameReader(frame_max)
+    frames = []
+    try:
+        for i, chunk in enumerate(chunks):
+            if retune is not None and i == retune[0]:
+                reader.frame_max = retune[1]
+            view = memoryview(chunk)
+            while view:
+                with reader.get_buffer() as space:
+                    count = min(len(space), len(view))
+                    space[:count] = view[:count]
+                reader.buffer_updated(count)
+                view = view[count:]
+                for frame_type, channel, buf, start, end in reader.frames():
+                    payload = reader.payload(start, end) if buf is None else buf[start:end]
+                    check_frame(frame_type, channel, payload, reader.frame_max)
+                    frames.append((frame_type, channel, payload))
+    except AmqpProtocolError as exc:
+        return frames, type(exc)
+    return frames, None
+
+
+def check_frame(frame_type: int, channel: int, payload: bytes, limit: int) -> None:
+    if not (0 <= frame_type <= 255 and 0 <= channel <= 65535):
+        raise Mismatch(f"frame ({frame_type}, {channel}) out of range")
+    if limit and len(payload) + 8 > limit:
+        raise Mismatch(f"a {len(payload) + 8}-byte frame passed frame_max {limit}")
+
+
 def gen_frames(rng: random.Random):
     kind = pick_kind(rng)
     frames = r_frames(rng)
@@ -496,16 +532,20 @@ def gen_frames(rng: random.Random):
                     parser.frame_max = retune[1]
                 for frame_type, channel, buf, start, end in parser.feed(chunk):
                     payload = buf[start:end]
-                    limit = parser.frame_max
-                    if not (0 <= frame_type <= 255 and 0 <= channel <= 65535):
-                        raise Mismatch(f"frame ({frame_type}, {channel}) out of range")
-                    if limit and len(payload) + 8 > limit:
-                        raise Mismatch(f"a {len(payload) + 8}-byte frame passed frame_max {limit}")
+                    check_frame(frame_type, channel, payload, parser.frame_max)
                     got.append((frame_type, channel, payload))
         except AmqpProtocolError as exc:
             error = type(exc)
-        if retune is not None:
+        read, read_error = read_all(frame_max, chunks, retune)
+        if retune is not None:  # the two may apply a new frame_max to a frame in progress or not
             return
+        # The client's read buffer on the same chunks: the parser's frames, or it refuses too
+        # (its frames before the refusal may differ by the reads it cut further).
+        if read_error != error:
+            raise Mismatch(f"the read buffer ended with {read_error}, the parser with {error}")
+        shorter, longer = sorted((read, got), key=len) if error else (read, got)
+        if longer[: len(shorter)] != shorter or (error is None and read != got):
+            raise Mismatch(f"the read buffer gave {len(read)} frames, the parser {len(got)}")
         # Differential: the same stream in one read gives the same frames, or the same error.
         whole, whole_error = feed_all(FrameParser(frame_max), [stream])
         if whole_error != error or (error is None and whole != got):
@@ -519,7 +559,7 @@ def gen_frames(rng: random.Random):
     def describe():
         cuts = [len(c) for c in chunks]
         return (
-            f"FrameParser({frame_max}) fed chunks of sizes {cuts} (retune {retune}): "
+            f"FrameParser/FrameReader({frame_max}) fed chunks of sizes {cuts} (retune {retune}): "
             f"{hexdump(stream)}"
         )
 
