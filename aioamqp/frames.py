@@ -233,22 +233,29 @@ class FrameReader(_FrameLimit):
         offset = self._start
         window = self._window
         while offset + 7 <= available:  # _START_SIZE
-            frame_type, channel_id, size = _unpack_frame_start(buffer, offset)
-            if size > max_size:
-                raise self._too_large(size)
-            frame_end = offset + 7 + size
-            if frame_end >= available:
-                break
-            if size >= _CHUNK and frame_type == 3:  # _BODY: left in the buffer
-                if buffer[frame_end] != 0xCE:
-                    raise _bad_end(buffer[frame_end])
-                append((3, channel_id, None, offset + 7, frame_end))
-                offset = frame_end + 1
-                window = _CHUNK
-                continue
-            # Small frames: copy a window out and cut them from the copy. The window doubles
-            # while small frames fill it, and shrinks back at a large body frame.
-            chunk = bytes(view[offset : min(available, offset + max(window, size + 8))])
+            # A rest of _CHUNK bytes or less (a read of a message or two: RPC, low rates)
+            # holds no complete large body frame: it is copied and cut at once.
+            rest_is_small = available - offset <= _CHUNK
+            if rest_is_small:
+                chunk_end = available
+            else:
+                frame_type, channel_id, size = _unpack_frame_start(buffer, offset)
+                if size > max_size:
+                    raise self._too_large(size)
+                frame_end = offset + 7 + size
+                if frame_end >= available:
+                    break
+                if size >= _CHUNK and frame_type == 3:  # _BODY: left in the buffer
+                    if buffer[frame_end] != 0xCE:
+                        raise _bad_end(buffer[frame_end])
+                    append((3, channel_id, None, offset + 7, frame_end))
+                    offset = frame_end + 1
+                    window = _CHUNK
+                    continue
+                # Small frames: copy a window out and cut them from the copy. The window
+                # doubles while small frames fill it, and shrinks back at a large body frame.
+                chunk_end = min(available, offset + max(window, size + 8))
+            chunk = bytes(view[offset:chunk_end])
             position = 0
             last_start = len(chunk) - 7
             while position <= last_start:
@@ -264,6 +271,8 @@ class FrameReader(_FrameLimit):
                 append((frame_type, channel_id, chunk, start, end))
                 position = end + 1
             offset += position
+            if rest_is_small:
+                break
             window = min(2 * window, _READ_SIZE) if 2 * position > len(chunk) else _CHUNK
         self._start = offset
         self._window = window
