@@ -45,7 +45,7 @@ from aioamqp._generated.properties import (  # noqa: E402
     decode_basic_header,
     encode_basic_properties,
 )
-from aioamqp.frames import FrameParser, publish_frames  # noqa: E402
+from aioamqp.frames import FrameReader, publish_frames  # noqa: E402
 
 CHANNEL = 1
 FRAME_MAX = 131072
@@ -83,17 +83,21 @@ def pamqp_encode_publish() -> bytes:
 
 
 def make_aioamqp_decode_deliver(data: bytes) -> Callable[[], tuple[Any, Any, bytes]]:
-    # One per connection; the client itself cuts frames from its read buffer (FrameReader),
-    # then decodes them by offset in the same way.
-    parser = FrameParser(FRAME_MAX)
+    # One per connection, read as the client reads: each socket read lands in the read buffer
+    # (FrameReader; the copy below stands in for recv_into), frames are cut out of it and
+    # decoded by offset.
+    reader = FrameReader(FRAME_MAX)
+    size = len(data)
 
     def decode_deliver() -> tuple[Any, Any, bytes]:
+        reader.get_buffer()[:size] = data
+        reader.buffer_updated(size)
         (_, _, buf, start, end), (_, _, hbuf, hstart, hend), (_, _, bbuf, bstart, bend) = (
-            parser.feed(data)
+            reader.frames()
         )
-        method = decode_method(buf, start, end)  # as the client's frame reader does
-        body_size, properties = decode_basic_header(hbuf, hstart, hend)
-        return method, properties, bbuf[bstart:bend]
+        method = decode_method(buf, start, end)  # type: ignore[arg-type]
+        body_size, properties = decode_basic_header(hbuf, hstart, hend)  # type: ignore[arg-type]
+        return method, properties, bbuf[bstart:bend]  # type: ignore[index]
 
     return decode_deliver
 
@@ -182,10 +186,14 @@ def _pamqp_message(data: bytes) -> tuple[str, dict[str, Any], dict[str, Any], by
 
 
 def _aioamqp_message(data: bytes) -> tuple[str, dict[str, Any], dict[str, Any], bytes]:
-    """Decode three frames with aioamqp and return (method name, fields, properties, body)."""
-    frames = FrameParser(FRAME_MAX).feed(data)
+    """Decode three frames with aioamqp, cut by its read buffer as in the timed decode; return
+    (method name, fields, properties, body)."""
+    reader = FrameReader(FRAME_MAX)
+    reader.get_buffer()[: len(data)] = data
+    reader.buffer_updated(len(data))
+    frames = reader.frames()
     _check([(t, c) for t, c, *_ in frames] == [(1, CHANNEL), (2, CHANNEL), (3, CHANNEL)], frames)
-    method_payload, header_payload, body = (buf[start:end] for _, _, buf, start, end in frames)
+    method_payload, header_payload, body = (bytes(buf[start:end]) for _, _, buf, start, end in frames)  # type: ignore[index]
     method = decode_method(method_payload)
     class_id, weight = struct.unpack_from(">HH", header_payload)
     body_size, properties = decode_basic_header(header_payload)
