@@ -12,12 +12,14 @@ import ctypes
 import json
 import os
 import platform
+import re
 import signal
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 DEFAULT_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -211,8 +213,33 @@ def server_version(server_properties: Any) -> str:
 
 
 # Profiling hooks around a workload's timed part, for bench/profile.py: BENCH_PROFILE holds JSON
-# {"tool": "py-spy" | "cprofile", "out": path, "exe": py-spy's path}. Unset: they do nothing.
+# {"tool": "py-spy" | "cprofile" | "broker", "out": path, "exe": py-spy's path}. Unset: they do
+# nothing.
 _profiling: dict[str, Any] = {}
+
+# The local broker's Erlang reductions (its units of work) so far, summed by the module each
+# process runs (proc_lib's initial call: rabbit_channel, rabbit_prequeue for queues, ...), and
+# "total" for the whole node. rabbitmqctl talks to the node over loopback, as scripts/broker.sh
+# has it.
+_REDUCTIONS_BY_MODULE = (
+    "lists:foldl(fun(P, Acc) -> case {catch proc_lib:translate_initial_call(P),"
+    " erlang:process_info(P, reductions)} of {{M, _, _}, {reductions, R}} ->"
+    " maps:update_with(atom_to_list(M), fun(V) -> V + R end, R, Acc); _ -> Acc end end,"
+    ' #{"total" => element(1, erlang:statistics(exact_reductions))}, erlang:processes()).'
+)
+
+
+def broker_reductions() -> dict[str, int]:
+    env = {
+        **os.environ,
+        "ERL_EPMD_ADDRESS": "127.0.0.1",
+        "RABBITMQ_CTL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+    }
+    command = ["rabbitmqctl", "-q", "eval", _REDUCTIONS_BY_MODULE]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"rabbitmqctl eval failed: {done.stderr.strip()[-300:]}")
+    return {name: int(count) for name, count in re.findall(r'"([^"]+)" => (\d+)', done.stdout)}
 
 
 def section_start() -> None:
@@ -221,6 +248,9 @@ def section_start() -> None:
     if not spec:
         return
     config = json.loads(spec)
+    if config["tool"] == "broker":
+        _profiling.update(config, reductions=broker_reductions())
+        return
     if config["tool"] == "cprofile":
         import cProfile
 
@@ -311,7 +341,12 @@ def broker_pids() -> list[int]:
 
 def section_end() -> None:
     """Called just after a workload's clock stops."""
-    if "profiler" in _profiling:
+    if "reductions" in _profiling:
+        before = _profiling.pop("reductions")
+        after = broker_reductions()
+        spent = {name: count - before.get(name, 0) for name, count in after.items()}
+        Path(_profiling["out"]).write_text(json.dumps(spent))
+    elif "profiler" in _profiling:
         profiler = _profiling.pop("profiler")
         profiler.disable()
         profiler.dump_stats(_profiling["out"])

@@ -1,7 +1,7 @@
 """Profile a client's workloads (the timed part only) and print where the time goes.
 
     python -m bench.profile [--workloads publish,consume,publish_confirm] [--client aioamqp]
-                            [--tool py-spy|cprofile] [--n N] [--top 25]
+                            [--tool py-spy|cprofile|broker] [--n N] [--top 25]
 
 py-spy (`.venv/bin/pip install py-spy`; the default when it is installed) samples the workload
 subprocess 1,000 times a second from outside, without slowing it; it attaches when the clock
@@ -10,6 +10,15 @@ function (time with that function on top of the Python stack, C calls it makes i
 inclusive time (anywhere on the stack), as a share of the samples in which the process was busy
 (not waiting in the event loop's select). cProfile (the fallback) counts every call, which
 slows Python-heavy code by about 2x, and prints pstats' top functions by own time.
+
+--tool broker profiles the other side, the local RabbitMQ node, over the same timed part: its
+Erlang reductions (units of work) per message, summed by the module each of its processes runs
+(rabbit_channel, rabbit_prequeue for the queues, rabbit_writer, ...), from `rabbitmqctl eval`
+just before and after, beside the broker's and the client's CPU per message. A process that
+ends during the run drops out of its module's count; the total keeps it. For instance, whether
+the fan-out's loss of rate as consumers are added is the broker's work growing per message:
+
+    python -m bench.profile --tool broker --workloads fanout --consumers 1000 --client wire
 
 Runs against the same broker as the benchmark; numbers move with the machine's load.
 """
@@ -27,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from . import common
 
@@ -100,6 +110,21 @@ def report_py_spy(path: Path, top: int) -> str:
     return "\n".join(out)
 
 
+def report_broker(path: Path, result: dict[str, Any], top: int) -> str:
+    """The broker's reductions per message by process module, with both sides' CPU."""
+    spent = json.loads(path.read_text())
+    n = result["n"]
+    total = spent.pop("total", 0)
+    out = [
+        f"broker CPU {result.get('broker_cpu_s', 0) * 1e6 / n:.2f} µs/msg,"
+        f" client CPU {result.get('cpu_s', 0) * 1e6 / n:.2f} µs/msg;"
+        f" Erlang reductions {total / n:,.0f} per message in all, by process module:",
+    ]
+    ranked = sorted(spent.items(), key=lambda item: -item[1])[:top]
+    out += [f"  {count / n:9,.1f}  {name}" for name, count in ranked if count / n >= 0.05]
+    return "\n".join(out)
+
+
 def report_cprofile(path: Path, top: int) -> str:
     stats = pstats.Stats(str(path))
     total = stats.total_tt or 1  # type: ignore[attr-defined]
@@ -118,7 +143,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.profile", description=__doc__)
     parser.add_argument("--workloads", default="publish,consume,publish_confirm")
     parser.add_argument("--client", default="aioamqp", choices=["aioamqp", "wire", "aiormq"])
-    parser.add_argument("--tool", choices=["py-spy", "cprofile"])
+    parser.add_argument("--tool", choices=["py-spy", "cprofile", "broker"])
     parser.add_argument("--n", type=int, help="messages (default: the workload's full size)")
     parser.add_argument("--consumers", type=int, help="fanout: the consumer count")
     parser.add_argument("--size", type=int, help="body size (default: the workload's)")
@@ -138,7 +163,8 @@ def main() -> int:
     failed = 0
     for workload in [w for w in args.workloads.split(",") if w]:
         n = args.n or common.WORKLOADS[workload][0]
-        out = folder / f"{args.client}-{workload}.{'txt' if tool == 'py-spy' else 'prof'}"
+        suffix = {"py-spy": "txt", "cprofile": "prof", "broker": "json"}[tool]
+        out = folder / f"{args.client}-{workload}.{suffix}"
         env = {
             **os.environ,
             "BENCH_PROFILE": json.dumps({"tool": tool, "out": str(out), "exe": py_spy}),
@@ -156,7 +182,12 @@ def main() -> int:
             continue
         result = json.loads(done.stdout.strip().splitlines()[-1])
         print(f"run: {result['seconds']:.3f} s, {result['msgs_per_s']:,.0f} msg/s (while profiled)")
-        print(report_py_spy(out, args.top) if tool == "py-spy" else report_cprofile(out, args.top))
+        if tool == "broker":
+            print(report_broker(out, result, args.top))
+        elif tool == "py-spy":
+            print(report_py_spy(out, args.top))
+        else:
+            print(report_cprofile(out, args.top))
         print()
     if args.keep is None:
         shutil.rmtree(folder, ignore_errors=True)

@@ -231,6 +231,13 @@ def markdown(lines: list[dict[str, Any]], results: Path, pngs: list[Path]) -> st
             "cProfile without it) and prints self and inclusive time per function for the "
             "timed part only (`--workloads`, `--client`, `--n`, `--tool`).",
             "",
+            "Where the broker's goes: `python -m bench.profile --tool broker` prints, over the "
+            "same timed part, the local node's Erlang reductions (its units of work) per "
+            "message by the module its processes run, beside the broker's and the client's CPU "
+            "per message. For instance `--workloads fanout --consumers 1000 --client wire`: "
+            "from 10 to 1,000 consumers, the broker's CPU per message grows whichever client "
+            "it serves, the wire ceiling too, and more than its reductions per message do.",
+            "",
         ]
     )
 

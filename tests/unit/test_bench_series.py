@@ -209,3 +209,36 @@ def test_runner_refuses_a_fanout_that_does_not_spread_evenly():
     )
     assert done.returncode == 2
     assert "do not spread evenly" in done.stderr
+
+
+def test_broker_profile_counts_reductions_spent_in_the_timed_part(tmp_path, monkeypatch):
+    """--tool broker: the section hooks read the node's reductions by module before and after
+    (rabbitmqctl eval; a stub here) and keep the difference; the report puts it per message."""
+    from bench import profile
+
+    answers = iter(
+        [
+            '#{"rabbit_channel" => 1000,"rabbit_prequeue" => 5000,"total" => 9000}',
+            '#{"rabbit_channel" => 3000,"rabbit_prequeue" => 9000,"rabbit_writer" => 40,'
+            '"total" => 16000}',
+        ]
+    )
+    monkeypatch.setattr(
+        common.subprocess,
+        "run",
+        lambda command, **kwargs: subprocess.CompletedProcess(command, 0, next(answers), ""),
+    )
+    out = tmp_path / "broker.json"
+    monkeypatch.setenv("BENCH_PROFILE", f'{{"tool": "broker", "out": "{out}"}}')
+    common.section_start()
+    common.section_end()
+    result = {"n": 100, "cpu_s": 0.0005, "broker_cpu_s": 0.002}
+    text = profile.report_broker(out, result, top=10)
+    assert "broker CPU 20.00 µs/msg, client CPU 5.00 µs/msg" in text
+    assert "reductions 70 per message in all" in text
+    rows = [row.split() for row in text.splitlines()[1:]]
+    assert rows == [
+        ["40.0", "rabbit_prequeue"],
+        ["20.0", "rabbit_channel"],
+        ["0.4", "rabbit_writer"],
+    ]
