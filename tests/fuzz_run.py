@@ -58,7 +58,8 @@ from aioamqp._generated.properties import (  # noqa: E402
     encode_basic_properties,
 )
 from aioamqp.exceptions import AmqpProtocolError  # noqa: E402
-from aioamqp.frames import FrameParser, FrameReader  # noqa: E402
+from aioamqp.frames import FrameParser  # noqa: E402
+from support import read_frames  # noqa: E402  (tests/, this script's folder)
 from aioamqp.wire import (  # noqa: E402
     decode_longstr,
     decode_shortstr,
@@ -472,33 +473,6 @@ def feed_all(parser: FrameParser, chunks: list[bytes]) -> tuple[list, type | Non
     return frames, None
 
 
-def read_all(
-    frame_max: int, chunks: list[bytes], retune: tuple[int, int] | None
-) -> tuple[list, type | None]:
-    """The client's read buffer over chunks, each written into get_buffer()'s space (over
-    several reads when it offers less): frames (as bytes) and the error's type, as feed_all."""
-    reader = FrameReader(frame_max)
-    frames = []
-    try:
-        for i, chunk in enumerate(chunks):
-            if retune is not None and i == retune[0]:
-                reader.frame_max = retune[1]
-            view = memoryview(chunk)
-            while view:
-                with reader.get_buffer() as space:
-                    count = min(len(space), len(view))
-                    space[:count] = view[:count]
-                reader.buffer_updated(count)
-                view = view[count:]
-                for frame_type, channel, buf, start, end in reader.frames():
-                    payload = reader.payload(start, end) if buf is None else buf[start:end]
-                    check_frame(frame_type, channel, payload, reader.frame_max)
-                    frames.append((frame_type, channel, payload))
-    except AmqpProtocolError as exc:
-        return frames, type(exc)
-    return frames, None
-
-
 def check_frame(frame_type: int, channel: int, payload: bytes, limit: int) -> None:
     if not (0 <= frame_type <= 255 and 0 <= channel <= 65535):
         raise Mismatch(f"frame ({frame_type}, {channel}) out of range")
@@ -536,7 +510,7 @@ def gen_frames(rng: random.Random):
                     got.append((frame_type, channel, payload))
         except AmqpProtocolError as exc:
             error = type(exc)
-        read, read_error = read_all(frame_max, chunks, retune)
+        read, read_error = read_frames(frame_max, chunks, retune)
         if retune is not None:  # the two may apply a new frame_max to a frame in progress or not
             return
         # The client's read buffer on the same chunks: the parser's frames, or it refuses too

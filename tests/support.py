@@ -12,7 +12,8 @@ from aioamqp._generated.methods import decode_method
 from aioamqp._generated.properties import decode_basic_header
 from aioamqp.channel import Channel
 from aioamqp.core.consumers import Buffered
-from aioamqp.frames import FrameParser
+from aioamqp.exceptions import AmqpProtocolError
+from aioamqp.frames import FrameParser, FrameReader
 
 
 def with_deadline(
@@ -113,3 +114,34 @@ def open_channel(link: LinkStub, channel_class: type[Channel] = Channel) -> Any:
     channel = channel_class(link, 1)
     channel.is_open = True
     return channel
+
+
+def read_frames(
+    frame_max: int, chunks: list[bytes], retune: tuple[int, int] | None = None
+) -> tuple[list[tuple[int, int, bytes]], type[AmqpProtocolError] | None]:
+    """The client's read buffer (FrameReader) over chunks as the socket's reads, each written
+    into get_buffer()'s space (over several reads when it offers less), frame_max changed to
+    retune[1] before chunk retune[0]: the frames as (type, channel, payload) until the end or
+    an AmqpProtocolError, and that error's type. Every frame is checked against frame_max."""
+    reader = FrameReader(frame_max)
+    frames = []
+    try:
+        for i, chunk in enumerate(chunks):
+            if retune is not None and i == retune[0]:
+                reader.frame_max = retune[1]
+            view = memoryview(chunk)
+            while view:
+                with reader.get_buffer() as space:
+                    count = min(len(space), len(view))
+                    space[:count] = view[:count]
+                reader.buffer_updated(count)
+                view = view[count:]
+                for frame_type, channel_id, buf, start, end in reader.frames():
+                    payload = reader.payload(start, end) if buf is None else buf[start:end]
+                    limit = reader.frame_max
+                    if limit and len(payload) + 8 > limit:
+                        raise AssertionError(f"a {len(payload) + 8}-byte frame over {limit}")
+                    frames.append((frame_type, channel_id, bytes(payload)))
+    except AmqpProtocolError as exc:
+        return frames, type(exc)
+    return frames, None

@@ -39,7 +39,8 @@ from aioamqp.exceptions import (  # noqa: E402
     UnknownProperty,
     UnsupportedFieldType,
 )
-from aioamqp.frames import FrameParser, FrameReader, method_frame  # noqa: E402
+from aioamqp.frames import FrameParser, method_frame  # noqa: E402
+from support import read_frames  # noqa: E402
 from codegen.model import load  # noqa: E402
 
 SPEC = load(REPO / "spec" / "amqp0-9-1.xml")
@@ -406,31 +407,6 @@ def test_frame_parser_mutated_stream(data, frame_list, frame_max):
     feed_all(FrameParser(frame_max), split(stream, cuts))
 
 
-def read_all(frame_max: int, chunks) -> tuple[list, bool]:
-    """The client's FrameReader over chunks, each written into get_buffer()'s space (over
-    several reads when it offers less): (frames as (type, channel, payload), raised)."""
-    reader = FrameReader(frame_max)
-    frames = []
-    try:
-        for chunk in chunks:
-            view = memoryview(chunk)
-            while view:
-                with reader.get_buffer() as space:
-                    count = min(len(space), len(view))
-                    space[:count] = view[:count]
-                reader.buffer_updated(count)
-                view = view[count:]
-                for frame_type, channel_id, buf, start, end in reader.frames():
-                    payload = reader.payload(start, end) if buf is None else buf[start:end]
-                    if frame_max:
-                        assert len(payload) + 8 <= frame_max
-                    frames.append((frame_type, channel_id, bytes(payload)))
-    except AmqpProtocolError as exc:
-        assert isinstance(exc, FrameError), repr(exc)
-        return frames, True
-    return frames, False
-
-
 @FUZZ
 @given(data=st.data(), frame_list=frames, frame_max=frame_maxes)
 def test_frame_reader_agrees_with_the_parser_on_mutated_streams(data, frame_list, frame_max):
@@ -446,7 +422,9 @@ def test_frame_reader_agrees_with_the_parser_on_mutated_streams(data, frame_list
             parsed += [(t, c, bytes(buf[a:b])) for t, c, buf, a, b in parser.feed(chunk)]
     except FrameError:
         refused = True
-    got, reader_refused = read_all(frame_max, chunks)
+    got, error = read_frames(frame_max, chunks)
+    assert error in (None, FrameError), error
+    reader_refused = error is not None
     assert reader_refused == refused
     if refused:
         shorter, longer = sorted((parsed, got), key=len)
@@ -459,7 +437,7 @@ def test_frame_reader_agrees_with_the_parser_on_mutated_streams(data, frame_list
 @given(frame_list=frames, cuts=st.lists(st.integers(0, 1500), max_size=10))
 def test_frame_reader_any_split_gives_the_frames(frame_list, cuts):
     data = serialize(frame_list)
-    assert read_all(0, split(data, cuts)) == (frame_list, False)
+    assert read_frames(0, split(data, cuts)) == (frame_list, None)
 
 
 def test_frame_parser_waits_for_a_huge_claim_without_buffering_it_twice():
