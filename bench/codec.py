@@ -95,9 +95,9 @@ def make_aioamqp_decode_deliver(data: bytes) -> Callable[[], tuple[Any, Any, byt
         (_, _, buf, start, end), (_, _, hbuf, hstart, hend), (_, _, bbuf, bstart, bend) = (
             reader.frames()
         )
-        method = decode_method(buf, start, end)  # type: ignore[arg-type]
-        body_size, properties = decode_basic_header(hbuf, hstart, hend)  # type: ignore[arg-type]
-        return method, properties, bbuf[bstart:bend]  # type: ignore[index]
+        method = decode_method(buf, start, end)
+        body_size, properties = decode_basic_header(hbuf, hstart, hend)
+        return method, properties, bbuf[bstart:bend]
 
     return decode_deliver
 
@@ -193,7 +193,9 @@ def _aioamqp_message(data: bytes) -> tuple[str, dict[str, Any], dict[str, Any], 
     reader.buffer_updated(len(data))
     frames = reader.frames()
     _check([(t, c) for t, c, *_ in frames] == [(1, CHANNEL), (2, CHANNEL), (3, CHANNEL)], frames)
-    method_payload, header_payload, body = (bytes(buf[start:end]) for _, _, buf, start, end in frames)  # type: ignore[index]
+    method_payload, header_payload, body = (
+        bytes(buf[start:end]) for _, _, buf, start, end in frames
+    )
     method = decode_method(method_payload)
     class_id, weight = struct.unpack_from(">HH", header_payload)
     body_size, properties = decode_basic_header(header_payload)
