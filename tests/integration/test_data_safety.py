@@ -509,3 +509,39 @@ async def test_large_returns_gets_and_deliveries_through_one_read_buffer_count_e
     assert await settle(lambda: len(got), got_queue, len(bodies), observer) == len(bodies) // 2
     assert got == bodies[: len(got)]
     assert all(channel.is_open for channel in (publisher, consumer_channel, getter))
+
+
+async def test_small_reads_count_end_to_end(protocol, observer, queue):
+    """Deliveries one at a time (prefetch 1: each arrives in a read of its own, which the read
+    buffer cuts in one copy), bodies on both sides of its 4 KiB small-read limit, each with
+    its properties, cancelled half way: every body arrives intact, in order, with its
+    properties, or is still queued; nothing is left unacked."""
+    sizes = [0, 1, 100, 3_900, 4_000, 4_070, 4_071, 4_088, 4_089, 4_096, 4_200, 9_000] * 2
+    bodies = [bytes([i]) * size for i, size in enumerate(sizes)]
+    publisher = await w(protocol.channel())
+    for number, body in enumerate(bodies):
+        await w(publisher.publish(body, "", queue, properties={"message_id": str(number)}))
+    await w(observer.queue_declare(queue, passive=True))  # a round trip after the publishes
+    channel = await w(protocol.channel())
+    await w(channel.basic_qos(prefetch_count=1))
+    processed = []
+    half = asyncio.get_running_loop().create_future()
+
+    async def callback(channel, body, envelope, properties):
+        if half.done():  # in hand before the cancel went out: give it back
+            await channel.basic_reject(envelope.delivery_tag, requeue=True)
+            return
+        assert properties.message_id == str(len(processed))
+        await channel.basic_client_ack(envelope.delivery_tag)
+        processed.append(body)
+        if len(processed) == len(bodies) // 2:
+            half.set_result(None)
+
+    tag = (await w(channel.basic_consume(callback, queue)))["consumer_tag"]
+    await w(half)
+    await w(channel.basic_cancel(tag))
+    await settle(lambda: len(processed), queue, len(bodies), observer)
+    assert channel.is_open
+    assert processed == bodies[: len(processed)]  # intact and in order
+    await w(channel.close())  # nothing unacked: the queue keeps exactly the rest
+    assert await queued(observer, queue) == len(bodies) - len(processed)
