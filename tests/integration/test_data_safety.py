@@ -48,6 +48,32 @@ async def fill(channel, queue: str, count: int, body: bytes = b"m") -> None:
     await w(channel.queue_declare(queue, passive=True))  # a round trip after the publishes
 
 
+async def consume_half_then_cancel(
+    channel, queue: str, count: int, seen=None, timeout: float = T
+) -> list[bytes]:
+    """Consume queue with an ack per message until count // 2 are processed, then cancel the
+    consumer; a delivery in hand after that goes back (reject with requeue). Returns the
+    processed bodies; seen(properties) is called for each of them."""
+    processed: list[bytes] = []
+    half = asyncio.get_running_loop().create_future()
+
+    async def callback(channel, body, envelope, properties):
+        if half.done():  # in hand before the cancel went out: give it back
+            await channel.basic_reject(envelope.delivery_tag, requeue=True)
+            return
+        await channel.basic_client_ack(envelope.delivery_tag)
+        processed.append(body)
+        if seen is not None:
+            seen(properties)
+        if len(processed) == count // 2:
+            half.set_result(None)
+
+    tag = (await w(channel.basic_consume(callback, queue)))["consumer_tag"]
+    await w(half, timeout)
+    await w(channel.basic_cancel(tag))
+    return processed
+
+
 # -- 1. the write contract ---------------------------------------------------------------------
 
 
@@ -398,21 +424,7 @@ async def test_every_write_path_counts_end_to_end(protocol, observer, queue, con
     await w(observer.queue_declare(queue, passive=True))  # a round trip after the publishes
     channel = await w(protocol.channel())
     await w(channel.basic_qos(prefetch_count=3))
-    processed = []
-    half = asyncio.get_running_loop().create_future()
-
-    async def callback(channel, body, envelope, properties):
-        if half.done():  # in hand before the cancel went out: give it back
-            await channel.basic_reject(envelope.delivery_tag, requeue=True)
-            return
-        await channel.basic_client_ack(envelope.delivery_tag)
-        processed.append(body)
-        if len(processed) == len(bodies) // 2:
-            half.set_result(None)
-
-    tag = (await w(channel.basic_consume(callback, queue)))["consumer_tag"]
-    await w(half, 60)
-    await w(channel.basic_cancel(tag))
+    processed = await consume_half_then_cancel(channel, queue, len(bodies), timeout=60)
     await settle(lambda: len(processed), queue, len(bodies), observer, timeout=30)
     assert channel.is_open
     assert processed == bodies[: len(processed)]  # intact and in order
@@ -524,23 +536,15 @@ async def test_small_reads_count_end_to_end(protocol, observer, queue):
     await w(observer.queue_declare(queue, passive=True))  # a round trip after the publishes
     channel = await w(protocol.channel())
     await w(channel.basic_qos(prefetch_count=1))
-    processed = []
-    half = asyncio.get_running_loop().create_future()
-
-    async def callback(channel, body, envelope, properties):
-        if half.done():  # in hand before the cancel went out: give it back
-            await channel.basic_reject(envelope.delivery_tag, requeue=True)
-            return
-        assert properties.message_id == str(len(processed))
-        await channel.basic_client_ack(envelope.delivery_tag)
-        processed.append(body)
-        if len(processed) == len(bodies) // 2:
-            half.set_result(None)
-
-    tag = (await w(channel.basic_consume(callback, queue)))["consumer_tag"]
-    await w(half)
-    await w(channel.basic_cancel(tag))
+    message_ids: list[str] = []
+    processed = await consume_half_then_cancel(
+        channel,
+        queue,
+        len(bodies),
+        seen=lambda properties: message_ids.append(properties.message_id),
+    )
     await settle(lambda: len(processed), queue, len(bodies), observer)
+    assert message_ids == [str(number) for number in range(len(processed))]
     assert channel.is_open
     assert processed == bodies[: len(processed)]  # intact and in order
     await w(channel.close())  # nothing unacked: the queue keeps exactly the rest
