@@ -46,6 +46,12 @@ class Consumer:
     `reject(delivery_tag)` gives an ack-mode delivery back to the broker; `buffered` counts the
     bytes waiting in all the connection's consumers, and `resume()` is called as the queue
     drains while the connection has paused reading.
+
+    An idle consumer's callback is not started in push() itself, up to its first suspension
+    (as Python 3.12's eager tasks would), though that saves the task's wake-up: measured, it
+    saved RPC round trips two loop turns but no time (p50, median of 15 interleaved runs: 411
+    against 405 us), and cost 1.2 us more per delivery than the task's loop when deliveries
+    come in batches (fan-out over 10 consumers, median of 11: 96k against 107k msg/s).
     """
 
     def __init__(
